@@ -1,0 +1,3 @@
+module github.com/pizauth-go/pizauth
+
+go 1.26
