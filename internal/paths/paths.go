@@ -1,0 +1,169 @@
+// Package paths knows where pizauth keeps things: the configuration file and
+// the per-user runtime directory that holds the control socket.
+//
+// Lookups take a getenv function (os.Getenv in production) so that tests can
+// describe an environment without touching the process's own. Following the
+// XDG Base Directory Specification, an environment variable that is empty or
+// holds a relative path is treated as unset.
+package paths
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// SocketName is the control socket's name inside the runtime directory.
+const SocketName = "pizauth.sock"
+
+// LockName is the name of the lock file, inside the runtime directory, that
+// makes sure only one server runs per runtime directory.
+const LockName = "pizauth.lock"
+
+const (
+	confLeaf      = "pizauth.conf"
+	runtimeLeaf   = "pizauth"
+	runtimePrefix = "runtime-"
+)
+
+// ConfigFile returns the configuration file to use: flag if non-empty, else
+// $XDG_CONFIG_HOME/pizauth.conf, else $HOME/.config/pizauth.conf. It does not
+// check that the file exists.
+func ConfigFile(flag string, getenv func(string) string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	if d := absEnv(getenv, "XDG_CONFIG_HOME"); d != "" {
+		return filepath.Join(d, confLeaf), nil
+	}
+	if h := absEnv(getenv, "HOME"); h != "" {
+		return filepath.Join(h, ".config", confLeaf), nil
+	}
+	return "", errors.New("cannot locate the config file: neither $XDG_CONFIG_HOME nor $HOME is an absolute path (use -c PATH)")
+}
+
+// RuntimeDir returns the runtime directory: $XDG_RUNTIME_DIR/pizauth, else
+// ${TMPDIR:-/tmp}/runtime-$USER/pizauth. $USER falls back to the name of the
+// process's uid, then to the numeric uid. It does not create anything.
+func RuntimeDir(getenv func(string) string) (string, error) {
+	if d := absEnv(getenv, "XDG_RUNTIME_DIR"); d != "" {
+		return filepath.Join(d, runtimeLeaf), nil
+	}
+	tmp := absEnv(getenv, "TMPDIR")
+	if tmp == "" {
+		tmp = "/tmp"
+	}
+	name := getenv("USER")
+	if name == "" {
+		name = uidName(os.Getuid())
+	}
+	if name == "." || name == ".." || strings.ContainsAny(name, "/\x00") {
+		return "", fmt.Errorf("cannot use $USER %q in a directory name", name)
+	}
+	return filepath.Join(tmp, runtimePrefix+name, runtimeLeaf), nil
+}
+
+// lookupUID is user.LookupId, replaceable in tests.
+var lookupUID = func(uid string) (string, error) {
+	u, err := user.LookupId(uid)
+	if err != nil {
+		return "", err
+	}
+	return u.Username, nil
+}
+
+// uidName returns the login name of uid, or the number when it has none.
+func uidName(uid int) string {
+	id := strconv.Itoa(uid)
+	if name, err := lookupUID(id); err == nil && name != "" {
+		return name
+	}
+	return id
+}
+
+// absEnv returns getenv(key) when it is an absolute path, else "".
+func absEnv(getenv func(string) string, key string) string {
+	if v := getenv(key); filepath.IsAbs(v) {
+		return v
+	}
+	return ""
+}
+
+// EnsureDir makes dir a directory that only the current user can use: it
+// creates it with mode 0700, or sets the mode of an existing one to exactly
+// 0700. When dir's parent is a runtime-$USER directory (the fallback used when
+// $XDG_RUNTIME_DIR is unset, typically under a shared /tmp), the parent gets
+// the same treatment first. A path that is a symbolic link, not a directory, or
+// owned by another uid is refused with an error and left alone.
+func EnsureDir(dir string) error {
+	if parent := filepath.Dir(dir); strings.HasPrefix(filepath.Base(parent), runtimePrefix) {
+		if err := ensureOne(parent); err != nil {
+			return err
+		}
+	}
+	return ensureOne(dir)
+}
+
+// ensureOne creates or checks and tightens one directory level.
+func ensureOne(dir string) error {
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("create directory: %w", err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return fmt.Errorf("check directory: %w", err)
+	}
+	if err := checkOwnDir(dir, fi); err != nil {
+		return err
+	}
+	if fi.Mode()&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) == 0o700 {
+		return nil
+	}
+	return chmodNoFollow(dir, fi)
+}
+
+// checkOwnDir refuses anything but a real directory owned by the current uid.
+func checkOwnDir(dir string, fi fs.FileInfo) error {
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return fmt.Errorf("%q is a symbolic link; refusing to use it (remove it and retry)", dir)
+	case !fi.IsDir():
+		return fmt.Errorf("%q is not a directory (remove it and retry)", dir)
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fmt.Errorf("cannot read the owner of %q", dir)
+	}
+	if uid := os.Getuid(); int(st.Uid) != uid {
+		return fmt.Errorf("%q is owned by uid %d, not by uid %d; refusing to use it", dir, st.Uid, uid)
+	}
+	return nil
+}
+
+// chmodNoFollow sets dir's mode to 0700 through a descriptor opened without
+// following symbolic links, after checking it is still the directory that was
+// inspected, so that a swap between the check and the change cannot redirect it.
+func chmodNoFollow(dir string, checked fs.FileInfo) error {
+	f, err := os.OpenFile(dir, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return fmt.Errorf("open directory: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("check directory: %w", err)
+	}
+	if !os.SameFile(fi, checked) {
+		return fmt.Errorf("%q changed while being checked; refusing to use it", dir)
+	}
+	if err := f.Chmod(0o700); err != nil {
+		return fmt.Errorf("set mode of %q to 0700: %w", dir, err)
+	}
+	return nil
+}
