@@ -1,0 +1,211 @@
+package oauth
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/oauth2"
+
+	"github.com/pizauth-go/pizauth/internal/secret"
+)
+
+// Class says what a failed token request means for the token.
+type Class int
+
+const (
+	// Transient failures keep the token and retry later.
+	Transient Class = iota + 1
+	// Permanent failures drop the token.
+	Permanent
+)
+
+func (c Class) String() string {
+	switch c {
+	case Transient:
+		return "transient"
+	case Permanent:
+		return "permanent"
+	}
+	return "Class(" + strconv.Itoa(int(c)) + ")"
+}
+
+// maxRetryAfter caps how long a provider can make us wait.
+const maxRetryAfter = time.Hour
+
+// maxProviderText caps the provider-supplied text quoted in errors;
+// maxErrorText caps network errors, which name the token URI.
+const (
+	maxProviderText = 200
+	maxErrorText    = 400
+)
+
+// tokenError is what Exchange and Refresh return: a message safe to show and
+// log, the class decided when the whole story was known, and the original
+// error for errors.As.
+type tokenError struct {
+	msg   string
+	class Class
+	err   error // nil for failures found by this package
+}
+
+func (e *tokenError) Error() string { return e.msg }
+func (e *tokenError) Unwrap() error { return e.err }
+
+// Classify says whether err, from Exchange or Refresh, is transient or
+// permanent, and for how long the provider asked us to wait (Retry-After,
+// delta-seconds or HTTP-date, at most one hour; 0 when absent).
+//
+// Transient: network, TLS and timeout errors (and a cancelled context), HTTP
+// 408, 429, 500, 502, 503 and 504, a 2xx answer that is not parseable (not
+// JSON, truncated), and the OAuth error codes that mean "later"
+// (temporarily_unavailable, server_error) when the status is not one of the
+// above. Permanent: any other OAuth error code (invalid_grant, invalid_client,
+// ...), any other HTTP status (including a redirect, which is never
+// followed), a parseable answer without a usable access token, and a token
+// URI that is not an http or https URL. Classify(nil) is (0, 0).
+func Classify(err error) (class Class, retryAfter time.Duration) {
+	if err == nil {
+		return 0, 0
+	}
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) && re.Response != nil {
+		retryAfter = parseRetryAfter(re.Response.Header.Get("Retry-After"), time.Now())
+	}
+	var te *tokenError
+	if errors.As(err, &te) {
+		return te.class, retryAfter
+	}
+	return classify(err), retryAfter
+}
+
+// classify decides for errors as x/oauth2 and net/http return them.
+func classify(err error) Class {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		return classifyAnswer(re)
+	}
+	if isMissingAccessToken(err) {
+		return Permanent
+	}
+	// Network, TLS, timeouts, cancellation, a failed body read, a 2xx answer
+	// x/oauth2 could not parse: all may go away by themselves.
+	return Transient
+}
+
+func classifyAnswer(re *oauth2.RetrieveError) Class {
+	status := 0
+	if re.Response != nil {
+		status = re.Response.StatusCode
+	}
+	switch status {
+	case http.StatusRequestTimeout, http.StatusTooManyRequests,
+		http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return Transient
+	}
+	switch re.ErrorCode {
+	case "temporarily_unavailable", "server_error":
+		return Transient
+	}
+	return Permanent
+}
+
+// isMissingAccessToken recognises x/oauth2's untyped error for a parseable
+// answer without access_token. A test pins the wording.
+func isMissingAccessToken(err error) bool {
+	return strings.Contains(err.Error(), "missing access_token")
+}
+
+// wrapError turns an x/oauth2 error into a tokenError whose message carries
+// no secret: neither the request (which x/oauth2 never puts in errors) nor
+// anything in sent that the provider may have echoed.
+func wrapError(err error, sent []secret.String) error {
+	return &tokenError{msg: message(err, sent), class: classify(err), err: err}
+}
+
+func message(err error, sent []secret.String) string {
+	var re *oauth2.RetrieveError
+	var ue *url.Error
+	switch {
+	case errors.As(err, &re):
+		return answerMessage(re, sent)
+	case errors.As(err, &ue):
+		// url.Error's text is "Post \"TOKEN_URI\": cause"; no body in it.
+		return "token request: " + safe(ue.Error(), sent, maxErrorText)
+	case isMissingAccessToken(err):
+		return "token endpoint answered without an access_token"
+	}
+	return "token endpoint gave an unusable answer: " + safe(strings.TrimPrefix(err.Error(), "oauth2: "), sent, maxProviderText)
+}
+
+// answerMessage describes an HTTP error answer or an OAuth error, e.g.
+// "token endpoint answered 400: invalid_grant: AADSTS70000: ...".
+func answerMessage(re *oauth2.RetrieveError, sent []secret.String) string {
+	var b strings.Builder
+	b.WriteString("token endpoint answered")
+	if re.Response != nil {
+		b.WriteString(" " + strconv.Itoa(re.Response.StatusCode))
+		if re.Response.StatusCode/100 == 3 {
+			b.WriteString(" (a redirect, not followed)")
+		}
+	}
+	if re.ErrorCode != "" {
+		b.WriteString(": " + safe(re.ErrorCode, sent, maxProviderText))
+		if re.ErrorDescription != "" {
+			b.WriteString(": " + safe(re.ErrorDescription, sent, maxProviderText))
+		}
+	}
+	return b.String()
+}
+
+// safe makes provider text fit for a message: secrets we sent are redacted,
+// control characters and invalid UTF-8 become spaces, runs of spaces shrink,
+// and the result is at most limit bytes.
+func safe(s string, sent []secret.String, limit int) string {
+	for _, v := range sent {
+		if !v.IsZero() {
+			s = strings.ReplaceAll(s, v.Reveal(), "[redacted]")
+			s = strings.ReplaceAll(s, url.QueryEscape(v.Reveal()), "[redacted]")
+		}
+	}
+	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool {
+		return r == utf8.RuneError || !unicode.IsPrint(r) || unicode.IsSpace(r)
+	}), " ")
+	if len(s) <= limit {
+		return s
+	}
+	const ellipsis = "..."
+	cut := limit - len(ellipsis)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + ellipsis
+}
+
+// parseRetryAfter reads a Retry-After value (RFC 9110 section 10.2.3):
+// delta-seconds or an HTTP-date, capped at maxRetryAfter. Garbage, absent and
+// past dates give 0.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if strings.Trim(v, "0123456789") == "" {
+		if len(v) > 7 { // more than ~115 days: no need to parse
+			return maxRetryAfter
+		}
+		n, _ := strconv.Atoi(v)
+		return min(time.Duration(n)*time.Second, maxRetryAfter)
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0
+	}
+	return min(max(t.Sub(now), 0), maxRetryAfter)
+}

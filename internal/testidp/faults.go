@@ -1,0 +1,103 @@
+package testidp
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+)
+
+// Fault is an answer given instead of the endpoint's own.
+type Fault struct {
+	Status      int         // 0: 400 with an OAuthError, else 503
+	RetryAfter  string      // Retry-After header, when non-empty
+	Header      http.Header // further headers; Content-Type defaults to application/json
+	Body        string      // raw body; "" with an OAuthError: the error as JSON
+	OAuthError  string      // e.g. "invalid_grant"
+	Description string      // error_description with OAuthError
+	Hang        bool        // answer nothing until the client gives up or Close
+}
+
+// FailNext makes the next n requests to endpoint (a path such as PathToken,
+// or "token") get f. Calls queue up in order.
+func (p *Provider) FailNext(endpoint string, n int, f Fault) {
+	endpoint = endpointKey(endpoint)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for range n {
+		p.faults[endpoint] = append(p.faults[endpoint], f)
+	}
+}
+
+// StartOutage makes every request to every endpoint get f until EndOutage.
+// Queued faults wait until then.
+func (p *Provider) StartOutage(f Fault) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.outage = &f
+}
+
+// EndOutage ends an outage.
+func (p *Provider) EndOutage() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.outage = nil
+}
+
+// intercept records every request and answers with a fault when one is due.
+func (p *Provider) intercept(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !p.record(w, r) {
+			return
+		}
+		if f, ok := p.nextFault(r.URL.Path); ok {
+			p.serveFault(w, r, f)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (p *Provider) nextFault(endpoint string) (Fault, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.outage != nil {
+		return *p.outage, true
+	}
+	q := p.faults[endpoint]
+	if len(q) == 0 {
+		return Fault{}, false
+	}
+	p.faults[endpoint] = q[1:]
+	return q[0], true
+}
+
+func (p *Provider) serveFault(w http.ResponseWriter, r *http.Request, f Fault) {
+	if f.Hang {
+		select {
+		case <-r.Context().Done():
+		case <-p.closed:
+		}
+		panic(http.ErrAbortHandler) // drop the connection without an answer
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	for k, vs := range f.Header {
+		h[http.CanonicalHeaderKey(k)] = vs
+	}
+	if f.RetryAfter != "" {
+		h.Set("Retry-After", f.RetryAfter)
+	}
+	status, body := f.Status, f.Body
+	if status == 0 {
+		status = http.StatusServiceUnavailable
+		if f.OAuthError != "" {
+			status = http.StatusBadRequest
+		}
+	}
+	if body == "" && f.OAuthError != "" {
+		b, _ := json.Marshal(errorBody{Error: f.OAuthError, Description: f.Description})
+		body = string(b)
+	}
+	w.WriteHeader(status)
+	io.WriteString(w, body)
+}
