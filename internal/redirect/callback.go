@@ -1,0 +1,113 @@
+package redirect
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/pizauth-go/pizauth/internal/secret"
+)
+
+// The query parameters a callback is made of. Each may appear at most once.
+var callbackParams = [...]string{"state", "code", "error", "error_description"}
+
+// serveHTTP answers one request. It never logs the URL: the query carries
+// the authorisation code.
+func (l *Listener) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength != 0 {
+		discardBody(w)
+	}
+	p := l.respond(r)
+	if p.Status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", "GET, HEAD")
+	}
+	writePage(w, p)
+	if l.Logger != nil {
+		l.Logger.Debug("redirect request", "method", r.Method, "path", r.URL.Path, "status", p.Status)
+	}
+}
+
+// discardBody makes sure a request body, which no callback has, is never
+// read: the connection is closed after the response instead of being
+// drained, so a client trickling a body cannot hold it busy.
+func discardBody(w http.ResponseWriter) {
+	w.Header().Set("Connection", "close")
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+}
+
+// respond decides the page for a request.
+func (l *Listener) respond(r *http.Request) Page {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return Page{Status: http.StatusMethodNotAllowed, Body: "method not allowed\n"}
+	}
+	cb, reject := parseCallback(r.URL.Path, r.URL.RawQuery)
+	if reject != nil {
+		return *reject
+	}
+	cb.TLS = l.tls
+	if !l.active.enter() {
+		return Page{Status: http.StatusServiceUnavailable, Body: "pizauth is shutting down\n"}
+	}
+	defer l.active.leave()
+	return l.call(cb)
+}
+
+// call runs the handler. A panicking handler gets a 500 page; the panic
+// value is not logged since it might hold the callback's code.
+func (l *Listener) call(cb Callback) (p Page) {
+	defer func() {
+		if recover() != nil {
+			if l.Logger != nil {
+				l.Logger.Error("redirect handler panicked", "path", cb.Path)
+			}
+			p = Page{Status: http.StatusInternalServerError, Body: "internal error\n"}
+		}
+	}()
+	p = l.h(cb)
+	if p.Status == 0 {
+		p.Status = http.StatusOK
+	}
+	return p
+}
+
+// parseCallback reads a callback from a request's decoded path and raw
+// query. It returns a non-nil page when the request is not a callback: 404
+// for /favicon.ico and for requests without a state, 400 for a malformed
+// query or a callback parameter given more than once.
+func parseCallback(path, rawQuery string) (Callback, *Page) {
+	if path == "/favicon.ico" {
+		return Callback{}, &Page{Status: http.StatusNotFound, Body: "not found\n"}
+	}
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return Callback{}, &Page{Status: http.StatusBadRequest, Body: "malformed query\n"}
+	}
+	for _, k := range callbackParams {
+		if len(q[k]) > 1 {
+			return Callback{}, &Page{Status: http.StatusBadRequest, Body: "repeated parameter " + k + "\n"}
+		}
+	}
+	cb := Callback{
+		Path:             path,
+		State:            q.Get("state"),
+		Code:             secret.String(q.Get("code")),
+		Error:            q.Get("error"),
+		ErrorDescription: q.Get("error_description"),
+	}
+	if cb.State == "" {
+		return Callback{}, &Page{Status: http.StatusNotFound, Body: "not found: no state\n"}
+	}
+	return cb, nil
+}
+
+// writePage writes p as a plain-text page that browsers neither cache nor
+// leak through a referrer.
+func writePage(w http.ResponseWriter, p Page) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(p.Status)
+	_, _ = w.Write([]byte(p.Body))
+}

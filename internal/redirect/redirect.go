@@ -1,0 +1,182 @@
+// Package redirect runs the loopback HTTP and HTTPS listeners that receive
+// the browser's OAuth redirect (RFC 8252, section 7.3).
+//
+// A Listener knows nothing about accounts: it checks that a request looks
+// like an authorisation callback (a GET or HEAD carrying exactly one state),
+// hands the parsed Callback to a Handler and writes the Page the handler
+// returns as plain text. The listener is hardened against the local clients
+// it may meet besides the browser: request line and headers are capped at
+// 16 KiB, every phase of a connection has a deadline, and at most 256
+// connections are kept open, the oldest idle one being dropped to make room,
+// so that idle or slow clients cannot keep a genuine redirect waiting.
+//
+// The request URL carries the authorisation code, so it is never logged:
+// only the method, path and status of each request are.
+package redirect
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/pizauth-go/pizauth/internal/secret"
+)
+
+// Limits of the listener. maxHeaderBytes is chosen so that net/http's read
+// limit for the request line and headers (MaxHeaderBytes plus 4096 bytes of
+// bufio slop) is exactly maxRequestHead.
+const (
+	maxRequestHead    = 16 << 10
+	maxHeaderBytes    = maxRequestHead - 4096
+	maxConns          = 256
+	readHeaderTimeout = 5 * time.Second // also the TLS handshake deadline
+	readTimeout       = 10 * time.Second
+	writeTimeout      = 10 * time.Second
+	idleTimeout       = 30 * time.Second
+)
+
+// Callback is an authorisation response received on a redirect listener.
+type Callback struct {
+	TLS              bool   // received by the HTTPS listener
+	Path             string // the request's path, decoded
+	State            string // never empty
+	Code             secret.String
+	Error            string // the provider's error=, e.g. access_denied
+	ErrorDescription string
+}
+
+// Page is the answer shown to the browser.
+type Page struct {
+	Status int    // HTTP status; 0 means 200
+	Body   string // plain text
+}
+
+// Handler decides what a callback means and what the browser sees. It is
+// called on the request's goroutine and must not block.
+type Handler func(Callback) Page
+
+// Listener is a bound redirect listener. Serve it once, then Close it.
+type Listener struct {
+	// Logger receives one debug record per request (method, path and status)
+	// and the server's own errors. Nil means nothing is logged. Set it before
+	// Serve.
+	Logger *slog.Logger
+
+	tcp    *net.TCPListener
+	limit  *limitListener
+	ln     net.Listener // limit, wrapped by TLS for HTTPS
+	tls    bool
+	srv    *http.Server
+	h      Handler // set by Serve before the server starts
+	active gate
+}
+
+// Listen binds addr ("127.0.0.1:0", "[::1]:8080", ...). With a nil cert the
+// listener speaks HTTP; otherwise HTTPS (TLS 1.2 or later) with cert.
+func Listen(addr string, cert *tls.Certificate) (*Listener, error) {
+	if cert != nil && len(cert.Certificate) == 0 {
+		return nil, errors.New("https listener needs a certificate")
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("redirect listener: %w", err)
+	}
+	l := &Listener{tcp: ln.(*net.TCPListener), tls: cert != nil}
+	l.limit = newLimitListener(l.tcp, maxConns)
+	l.ln = l.limit
+	if cert != nil {
+		l.ln = tls.NewListener(l.limit, &tls.Config{
+			Certificates: []tls.Certificate{*cert},
+			MinVersion:   tls.VersionTLS12,
+			NextProtos:   []string{"http/1.1"},
+		})
+	}
+	l.srv = &http.Server{
+		Handler:   http.HandlerFunc(l.serveHTTP),
+		ConnState: l.limit.connState,
+		// OPTIONS * too gets our 405 rather than net/http's 200.
+		DisableGeneralOptionsHandler: true,
+		MaxHeaderBytes:               maxHeaderBytes,
+		ReadHeaderTimeout:            readHeaderTimeout,
+		ReadTimeout:                  readTimeout,
+		WriteTimeout:                 writeTimeout,
+		IdleTimeout:                  idleTimeout,
+	}
+	return l, nil
+}
+
+// Port returns the port the listener is bound to.
+func (l *Listener) Port() int {
+	return l.tcp.Addr().(*net.TCPAddr).Port
+}
+
+// Serve answers requests until ctx is done or Close is called, then returns
+// nil; any other failure of the server is returned. When Serve returns, no
+// call of h is in progress and none will start.
+//
+// The TLS handshake of each HTTPS connection gets a deadline: net/http sets
+// one per connection, the smallest of the server's read-header, read and
+// write timeouts (readHeaderTimeout).
+func (l *Listener) Serve(ctx context.Context, h Handler) error {
+	l.h = h
+	l.srv.ErrorLog = l.errorLog()
+	stop := context.AfterFunc(ctx, func() { l.srv.Close() })
+	defer stop()
+	err := l.srv.Serve(l.ln)
+	l.active.close()
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return fmt.Errorf("redirect listener: %w", err)
+}
+
+// Close stops the listener and closes every connection.
+func (l *Listener) Close() error {
+	err := l.srv.Close()
+	if cerr := l.ln.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) && err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// errorLog routes net/http's own messages (TLS handshake failures, accept
+// errors) to the debug level. None of them carries a request URL.
+func (l *Listener) errorLog() *log.Logger {
+	if l.Logger == nil {
+		return log.New(io.Discard, "", 0)
+	}
+	return slog.NewLogLogger(l.Logger.Handler(), slog.LevelDebug)
+}
+
+// gate lets Serve wait for running handlers and refuse later ones.
+type gate struct {
+	mu     sync.RWMutex // read-held by each running handler
+	closed bool         // guarded by mu
+}
+
+// enter reports whether a handler may run; if so, the caller must call leave.
+func (g *gate) enter() bool {
+	g.mu.RLock()
+	if g.closed {
+		g.mu.RUnlock()
+		return false
+	}
+	return true
+}
+
+func (g *gate) leave() { g.mu.RUnlock() }
+
+// close waits for running handlers to leave and refuses later ones.
+func (g *gate) close() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
+}
