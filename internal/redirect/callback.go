@@ -44,6 +44,11 @@ func (l *Listener) respond(r *http.Request) Page {
 	if reject != nil {
 		return *reject
 	}
+	// A HEAD (a link prefetcher, a preview) must not use up the state that
+	// the user's real GET needs.
+	if r.Method == http.MethodHead {
+		return Page{Status: http.StatusOK}
+	}
 	cb.TLS = l.tls
 	if !l.active.enter() {
 		return Page{Status: http.StatusServiceUnavailable, Body: "pizauth is shutting down\n"}

@@ -2,8 +2,9 @@
 // the browser's OAuth redirect (RFC 8252, section 7.3).
 //
 // A Listener knows nothing about accounts: it checks that a request looks
-// like an authorisation callback (a GET or HEAD carrying exactly one state),
-// hands the parsed Callback to a Handler and writes the Page the handler
+// like an authorisation callback (a GET carrying exactly one state; a HEAD
+// is answered without the handler, so that a prefetcher cannot use up the
+// state), hands the parsed Callback to a Handler and writes the Page the handler
 // returns as plain text. The listener is hardened against the local clients
 // it may meet besides the browser: request line and headers are capped at
 // 16 KiB, every phase of a connection has a deadline, and at most 256

@@ -158,8 +158,7 @@ func TestRules(t *testing.T) {
 	}{
 		{"code", "GET", "/?state=s1&code=c1", Page{Status: 200, Body: "done\n"}, 200, "done\n",
 			&Callback{Path: "/", State: "s1", Code: "c1"}},
-		{"head", "HEAD", "/?state=s1&code=c1", Page{Body: "done\n"}, 200, "",
-			&Callback{Path: "/", State: "s1", Code: "c1"}},
+		{"head does not use up the state", "HEAD", "/?state=s1&code=c1", Page{Body: "done\n"}, 200, "", nil},
 		{"error", "GET", "/cb/x?state=s%2B&error=access_denied&error_description=no+way", Page{}, 200, "",
 			&Callback{Path: "/cb/x", State: "s+", Error: "access_denied", ErrorDescription: "no way"}},
 		{"escaped path", "GET", "/a%20b?state=s", Page{}, 200, "", &Callback{Path: "/a b", State: "s"}},
