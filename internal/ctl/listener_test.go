@@ -1,0 +1,229 @@
+package ctl
+
+import (
+	"errors"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pizauth-go/pizauth/internal/paths"
+)
+
+func listen(t *testing.T, dir string) *Listener {
+	t.Helper()
+	l, err := Listen(dir)
+	if err != nil {
+		t.Fatalf("Listen: %v", err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+func TestListenFiles(t *testing.T) {
+	dir := shortDir(t)
+	l := listen(t, dir)
+	if got, want := l.Path(), filepath.Join(dir, paths.SocketName); got != want {
+		t.Errorf("Path: got %q; want %q", got, want)
+	}
+	lockPath := filepath.Join(dir, paths.LockName)
+	tests := []struct {
+		path string
+		want fs.FileMode
+	}{
+		{l.Path(), fs.ModeSocket | 0o600},
+		{lockPath, 0o600},
+	}
+	for _, tt := range tests {
+		fi, err := os.Lstat(tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode(); got != tt.want {
+			t.Errorf("mode of %q: got %v; want %v", tt.path, got, tt.want)
+		}
+	}
+	b, err := os.ReadFile(lockPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(b), strconv.Itoa(os.Getpid())+"\n"; got != want {
+		t.Errorf("lock file content: got %q; want %q", got, want)
+	}
+}
+
+// leaveSocket creates a socket file at path that nothing listens on.
+func leaveSocket(t *testing.T, path string) {
+	t.Helper()
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.SetUnlinkOnClose(false)
+	ln.Close()
+}
+
+func TestListenRemovesStaleSocket(t *testing.T) {
+	dir := shortDir(t)
+	path := filepath.Join(dir, paths.SocketName)
+	leaveSocket(t, path)
+	if _, err := (&Client{Socket: path}).Status(t.Context()); !errors.Is(err, ErrNotRunning) {
+		t.Fatalf("Status on a stale socket: got %v; want ErrNotRunning", err)
+	}
+	s := startServerIn(t, dir)
+	if resp, err := s.Status(t.Context()); err != nil || resp.Kind != KindOK {
+		t.Errorf("Status: got %+v, %v; want an ok answer", resp, err)
+	}
+}
+
+// startServerIn serves echo from dir until the test ends.
+func startServerIn(t *testing.T, dir string) *Client {
+	t.Helper()
+	l := listen(t, dir)
+	done := make(chan struct{})
+	ctx := t.Context()
+	go func() {
+		defer close(done)
+		l.Serve(ctx, echo, nil)
+	}()
+	t.Cleanup(func() { l.Close(); <-done })
+	return &Client{Socket: l.Path()}
+}
+
+func TestListenRefusesNonSocket(t *testing.T) {
+	dir := shortDir(t)
+	path := filepath.Join(dir, paths.SocketName)
+	if err := os.WriteFile(path, []byte("keep me"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := Listen(dir); err == nil || !strings.Contains(err.Error(), "not a socket") {
+		if err == nil {
+			l.Close()
+		}
+		t.Fatalf("Listen: got %v; want an error saying it is not a socket", err)
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "keep me" {
+		t.Errorf("file: got %q, %v; want it untouched", b, err)
+	}
+	// The failed Listen released the lock.
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	listen(t, dir)
+}
+
+func TestListenAlreadyRunning(t *testing.T) {
+	dir := shortDir(t)
+	l := listen(t, dir)
+	l2, err := Listen(dir)
+	if !errors.Is(err, ErrAlreadyRunning) {
+		if err == nil {
+			l2.Close()
+		}
+		t.Fatalf("second Listen: got %v; want ErrAlreadyRunning", err)
+	}
+	if want := "pid " + strconv.Itoa(os.Getpid()); !strings.Contains(err.Error(), want) {
+		t.Errorf("error: got %q; want it to name %q", err, want)
+	}
+	// The first server's socket is untouched.
+	if _, err := os.Lstat(l.Path()); err != nil {
+		t.Errorf("socket after a refused Listen: %v", err)
+	}
+}
+
+func TestCloseReleasesLock(t *testing.T) {
+	dir := shortDir(t)
+	l := listen(t, dir)
+	if err := l.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := l.Close(); err != nil {
+		t.Errorf("second Close: got %v; want nil", err)
+	}
+	if _, err := os.Lstat(l.Path()); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("socket after Close: got %v; want it removed", err)
+	}
+	listen(t, dir)
+}
+
+func TestCloseKeepsReplacedSocket(t *testing.T) {
+	dir := shortDir(t)
+	l := listen(t, dir)
+	if err := os.Remove(l.Path()); err != nil {
+		t.Fatal(err)
+	}
+	leaveSocket(t, l.Path())
+	replacement, err := os.Lstat(l.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	fi, err := os.Lstat(l.Path())
+	if err != nil || !os.SameFile(fi, replacement) {
+		t.Errorf("socket after Close: got %v, %v; want the replacement kept", fi, err)
+	}
+}
+
+func TestListenPathTooLong(t *testing.T) {
+	dir := filepath.Join(shortDir(t), strings.Repeat("d", 120))
+	_, err := Listen(dir)
+	if err == nil || !strings.Contains(err.Error(), "the limit is") {
+		t.Errorf("Listen: got %v; want an error about the path length", err)
+	}
+	_, err = (&Client{Socket: filepath.Join(dir, paths.SocketName)}).Status(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "the limit is") {
+		t.Errorf("Status: got %v; want an error about the path length", err)
+	}
+}
+
+func TestSocketBornPrivate(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the mode is set before bind only on Linux")
+	}
+	old := syscall.Umask(0) // no t.Parallel in this package: the umask is process-wide
+	ln, err := listenUnix(filepath.Join(shortDir(t), "s"))
+	syscall.Umask(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	fi, err := os.Lstat(ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fi.Mode(), fs.ModeSocket|0o600; got != want {
+		t.Errorf("mode right after bind with umask 0: got %v; want %v", got, want)
+	}
+}
+
+func TestTouch(t *testing.T) {
+	dir := shortDir(t)
+	l := listen(t, dir)
+	old := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	files := []string{l.Path(), filepath.Join(dir, paths.LockName)}
+	for _, p := range files {
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.touch(); err != nil {
+		t.Fatalf("touch: %v", err)
+	}
+	for _, p := range files {
+		fi, err := os.Lstat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !fi.ModTime().After(old) {
+			t.Errorf("%q: got mtime %v; want it after %v", p, fi.ModTime(), old)
+		}
+	}
+}

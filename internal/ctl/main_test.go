@@ -1,0 +1,129 @@
+package ctl
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"testing"
+	"time"
+)
+
+// helperEnv switches the test binary into a client that sends status: to the
+// socket named by the variable and prints what happened (see TestPeerUIDRefused).
+const helperEnv = "PIZAUTH_CTL_TEST_DIAL"
+
+func TestMain(m *testing.M) {
+	if sock := os.Getenv(helperEnv); sock != "" {
+		c := &Client{Socket: sock, Timeout: 5 * time.Second}
+		resp, err := c.Status(context.Background())
+		if err != nil {
+			fmt.Printf("error: %v\n", err)
+		} else {
+			fmt.Printf("answer: %s:%s\n", resp.Kind, resp.Payload)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// handlerFunc adapts a function to Handler.
+type handlerFunc func(context.Context, Request) Response
+
+func (f handlerFunc) Handle(ctx context.Context, r Request) Response { return f(ctx, r) }
+
+// echo answers ok:<cmd>|<account>|<withURL>|<len(data)>.
+var echo = handlerFunc(func(_ context.Context, r Request) Response {
+	return Response{KindOK, fmt.Sprintf("%s|%s|%t|%d", r.Cmd, r.Account, r.WithURL, len(r.Data))}
+})
+
+// shortDir returns a new private directory with a path short enough for a
+// socket address (t.TempDir can exceed the ~104-byte limit).
+func shortDir(t testing.TB) string {
+	t.Helper()
+	d, err := os.MkdirTemp("", "pz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return d
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use, for captured logs.
+type syncBuffer struct {
+	mu  sync.Mutex // guards buf
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// server is a Listener serving in the background for one test.
+type server struct {
+	l    *Listener
+	c    *Client
+	logs *syncBuffer
+}
+
+// startServer listens in a short directory and serves h until the test ends;
+// adjust may change the Listener's limits before Serve starts.
+func startServer(t testing.TB, h Handler, adjust func(*Listener)) *server {
+	t.Helper()
+	l, err := Listen(shortDir(t))
+	if err != nil {
+		t.Fatalf("Listen: %v", err)
+	}
+	if adjust != nil {
+		adjust(l)
+	}
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- l.Serve(ctx, h, log) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: got %v; want nil", err)
+		}
+		if err := l.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return &server{l: l, c: &Client{Socket: l.Path()}, logs: logs}
+}
+
+// rawExchange sends b on a new connection, closes the write side, and returns
+// everything the server answers.
+func rawExchange(t *testing.T, path string, b []byte) string {
+	t.Helper()
+	c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	go func() { // the server may stop reading early: ignore write errors
+		c.Write(b)
+		c.CloseWrite()
+	}()
+	got, err := readAnswer(c)
+	if err != nil {
+		t.Fatalf("read answer: %v", err)
+	}
+	return string(got)
+}

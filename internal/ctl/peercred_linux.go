@@ -1,0 +1,35 @@
+package ctl
+
+import (
+	"fmt"
+	"net"
+
+	"golang.org/x/sys/unix"
+)
+
+// peerCred returns the uid and pid of the process at the other end of c.
+func peerCred(c *net.UnixConn) (uid, pid int, err error) {
+	raw, err := c.SyscallConn()
+	if err != nil {
+		return -1, -1, err
+	}
+	var cred *unix.Ucred
+	var serr error
+	if err := raw.Control(func(fd uintptr) {
+		cred, serr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
+	}); err != nil {
+		return -1, -1, err
+	}
+	if serr != nil {
+		return -1, -1, fmt.Errorf("getsockopt SO_PEERCRED: %w", serr)
+	}
+	return int(cred.Uid), int(cred.Pid), nil
+}
+
+// preBind runs on a new socket before bind. On Linux the mode of the socket
+// inode becomes the mode of the file that bind creates (less the umask), so
+// the socket file never exists with a mode more open than 0600.
+// Best effort: Listen chmods the file afterwards in any case.
+func preBind(fd int) {
+	_ = unix.Fchmod(fd, 0o600)
+}

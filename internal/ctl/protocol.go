@@ -1,0 +1,190 @@
+// Package ctl is the control socket between pizauth's short-lived clients
+// and its server.
+//
+// The wire format is the original pizauth's: one request per connection. The
+// client writes `<cmd>:<arg>` and closes its write side; the server reads to
+// EOF (bounded by MaxRequest, or MaxRestore for restore), answers
+// `<kind>:<payload>` and closes the connection.
+//
+// The server side (Listen, Serve) keeps one server per runtime directory with
+// a lock file, makes the socket 0600, refuses peers whose uid is not its own,
+// and bounds every connection in size, time and number. The client side
+// (Client) is on the hot path of `pizauth show` and stays small.
+package ctl
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+)
+
+// Commands a client can send.
+const (
+	CmdDump     = "dump"
+	CmdInfo     = "info"
+	CmdReload   = "reload"
+	CmdRefresh  = "refresh"
+	CmdRestore  = "restore"
+	CmdRevoke   = "revoke"
+	CmdShow     = "showtoken"
+	CmdShutdown = "shutdown"
+	CmdStatus   = "status"
+)
+
+// Kinds of answer the server gives.
+const (
+	KindOK        = "ok"
+	KindError     = "error"
+	KindPending   = "pending"
+	KindScheduled = "scheduled"
+	KindToken     = "access_token"
+)
+
+// Size limits of a whole encoded request.
+const (
+	MaxRequest = 4 << 10  // every command but restore
+	MaxRestore = 16 << 20 // restore
+)
+
+const (
+	withURL    = "withurl"
+	withoutURL = "withouturl"
+)
+
+// Request is one decoded client request.
+type Request struct {
+	Cmd     string // one of the Cmd constants
+	Account string // refresh, revoke, showtoken
+	WithURL bool   // refresh, showtoken
+	Data    []byte // restore
+}
+
+// Encode returns the wire form of r. It does not validate r: the server does.
+func (r Request) Encode() []byte {
+	n := len(r.Cmd) + 1 + len(withoutURL) + 1 + len(r.Account) + len(r.Data)
+	b := make([]byte, 0, n)
+	b = append(b, r.Cmd...)
+	b = append(b, ':')
+	switch r.Cmd {
+	case CmdRefresh, CmdShow:
+		if r.WithURL {
+			b = append(b, withURL...)
+		} else {
+			b = append(b, withoutURL...)
+		}
+		b = append(b, ' ')
+		b = append(b, r.Account...)
+	case CmdRevoke:
+		b = append(b, r.Account...)
+	case CmdRestore:
+		b = append(b, r.Data...)
+	}
+	return b
+}
+
+// DecodeRequest parses a request strictly: an unknown command, a missing or
+// extra argument, an empty or invalid UTF-8 account name, or empty restore
+// data is an error. For restore, Data aliases b.
+func DecodeRequest(b []byte) (Request, error) {
+	i := bytes.IndexByte(b, ':')
+	if i < 0 {
+		return Request{}, errors.New("malformed request: no ':' after the command")
+	}
+	cmd, arg := command(b[:i]), b[i+1:]
+	switch cmd {
+	case "":
+		return Request{}, fmt.Errorf("unknown command %q", clip(b[:i]))
+	case CmdDump, CmdInfo, CmdReload, CmdShutdown, CmdStatus:
+		if len(arg) != 0 {
+			return Request{}, fmt.Errorf("%s takes no argument", cmd)
+		}
+		return Request{Cmd: cmd}, nil
+	case CmdRevoke:
+		acct, err := account(cmd, arg)
+		return Request{Cmd: cmd, Account: acct}, err
+	case CmdRestore:
+		if len(arg) == 0 {
+			return Request{}, errors.New("restore needs data")
+		}
+		return Request{Cmd: cmd, Data: arg}, nil
+	}
+	// refresh and showtoken: "withurl|withouturl <account>".
+	flag, rest, ok := bytes.Cut(arg, []byte{' '})
+	if !ok {
+		return Request{}, fmt.Errorf("%s needs withurl or withouturl and an account", cmd)
+	}
+	var with bool
+	switch string(flag) {
+	case withURL:
+		with = true
+	case withoutURL:
+	default:
+		return Request{}, fmt.Errorf("%s: got %q; want withurl or withouturl", cmd, clip(flag))
+	}
+	acct, err := account(cmd, rest)
+	return Request{Cmd: cmd, Account: acct, WithURL: with}, err
+}
+
+// command returns the Cmd constant spelled by b, or "" (without allocating).
+func command(b []byte) string {
+	for _, c := range [...]string{CmdShow, CmdRefresh, CmdStatus, CmdRevoke, CmdDump,
+		CmdInfo, CmdReload, CmdRestore, CmdShutdown} {
+		if string(b) == c {
+			return c
+		}
+	}
+	return ""
+}
+
+// account checks an account-name argument of cmd.
+func account(cmd string, b []byte) (string, error) {
+	switch {
+	case len(b) == 0:
+		return "", fmt.Errorf("%s needs an account name", cmd)
+	case !utf8.Valid(b):
+		return "", fmt.Errorf("%s: account name %q is not valid UTF-8", cmd, clip(b))
+	}
+	return string(b), nil
+}
+
+// clip shortens untrusted bytes before they are quoted into an error.
+func clip(b []byte) []byte {
+	const limit = 64
+	if len(b) > limit {
+		return b[:limit]
+	}
+	return b
+}
+
+// Response is one answer from the server.
+type Response struct {
+	Kind    string // one of the Kind constants
+	Payload string // may be binary (dump)
+}
+
+// Encode returns the wire form of r.
+func (r Response) Encode() []byte {
+	b := make([]byte, 0, len(r.Kind)+1+len(r.Payload))
+	b = append(b, r.Kind...)
+	b = append(b, ':')
+	return append(b, r.Payload...)
+}
+
+// DecodeResponse parses an answer; its kind must be one of the Kind constants.
+func DecodeResponse(b []byte) (Response, error) {
+	if len(b) == 0 {
+		return Response{}, errors.New("empty answer")
+	}
+	i := bytes.IndexByte(b, ':')
+	if i < 0 {
+		return Response{}, errors.New("malformed answer: no ':' after the kind")
+	}
+	kind := b[:i]
+	for _, k := range [...]string{KindToken, KindOK, KindError, KindPending, KindScheduled} {
+		if string(kind) == k {
+			return Response{Kind: k, Payload: string(b[i+1:])}, nil
+		}
+	}
+	return Response{}, fmt.Errorf("unknown answer kind %q", clip(kind))
+}

@@ -1,0 +1,150 @@
+package ctl
+
+import (
+	"bytes"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// wireRequests are valid requests and their wire forms.
+var wireRequests = []struct {
+	req  Request
+	wire string
+}{
+	{Request{Cmd: CmdDump}, "dump:"},
+	{Request{Cmd: CmdInfo}, "info:"},
+	{Request{Cmd: CmdReload}, "reload:"},
+	{Request{Cmd: CmdShutdown}, "shutdown:"},
+	{Request{Cmd: CmdStatus}, "status:"},
+	{Request{Cmd: CmdRefresh, Account: "work", WithURL: true}, "refresh:withurl work"},
+	{Request{Cmd: CmdRefresh, Account: "work"}, "refresh:withouturl work"},
+	{Request{Cmd: CmdShow, Account: "work", WithURL: true}, "showtoken:withurl work"},
+	{Request{Cmd: CmdShow, Account: "my office: smtp"}, "showtoken:withouturl my office: smtp"},
+	{Request{Cmd: CmdShow, Account: "é"}, "showtoken:withouturl é"},
+	{Request{Cmd: CmdRevoke, Account: "work"}, "revoke:work"},
+	{Request{Cmd: CmdRevoke, Account: " a b "}, "revoke: a b "},
+	{Request{Cmd: CmdRestore, Data: []byte("\x00\xff:binary")}, "restore:\x00\xff:binary"},
+}
+
+func TestRequestRoundTrip(t *testing.T) {
+	for _, tt := range wireRequests {
+		if got := string(tt.req.Encode()); got != tt.wire {
+			t.Errorf("Encode(%+v): got %q; want %q", tt.req, got, tt.wire)
+		}
+		got, err := DecodeRequest([]byte(tt.wire))
+		if err != nil {
+			t.Errorf("DecodeRequest(%q): %v", tt.wire, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, tt.req) {
+			t.Errorf("DecodeRequest(%q): got %+v; want %+v", tt.wire, got, tt.req)
+		}
+	}
+}
+
+func TestDecodeRequestErrors(t *testing.T) {
+	tests := []struct {
+		wire, want string // want: part of the error
+	}{
+		{"", "no ':'"},
+		{"status", "no ':'"},
+		{":", "unknown command"},
+		{"Status:", "unknown command"},
+		{"nope:x", `unknown command "nope"`},
+		{strings.Repeat("x", 5000) + ":", "unknown command"},
+		{"status:x", "takes no argument"},
+		{"dump: ", "takes no argument"},
+		{"revoke:", "needs an account"},
+		{"revoke:\xff", "not valid UTF-8"},
+		{"restore:", "needs data"},
+		{"showtoken:", "needs withurl or withouturl"},
+		{"showtoken:work", "needs withurl or withouturl"},
+		{"showtoken:withurl", "needs withurl or withouturl"},
+		{"showtoken:withurl ", "needs an account"},
+		{"showtoken:WITHURL work", "want withurl or withouturl"},
+		{"showtoken: work", "want withurl or withouturl"},
+		{"refresh:withouturl \xc3", "not valid UTF-8"},
+	}
+	for _, tt := range tests {
+		_, err := DecodeRequest([]byte(tt.wire))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("DecodeRequest(%.40q): got %v; want an error containing %q", tt.wire, err, tt.want)
+		}
+		if err != nil && len(err.Error()) > 200 {
+			t.Errorf("DecodeRequest(%.40q): error is %d bytes long; want untrusted input clipped", tt.wire, len(err.Error()))
+		}
+	}
+}
+
+func TestResponseRoundTrip(t *testing.T) {
+	tests := []struct {
+		resp Response
+		wire string
+	}{
+		{Response{KindOK, ""}, "ok:"},
+		{Response{KindOK, "a: b\nc"}, "ok:a: b\nc"},
+		{Response{KindError, "No account 'x'"}, "error:No account 'x'"},
+		{Response{KindPending, "https://example.com/?a=b"}, "pending:https://example.com/?a=b"},
+		{Response{KindPending, ""}, "pending:"},
+		{Response{KindScheduled, ""}, "scheduled:"},
+		{Response{KindToken, "tok"}, "access_token:tok"},
+		{Response{KindOK, "\x00\xff"}, "ok:\x00\xff"},
+	}
+	for _, tt := range tests {
+		if got := string(tt.resp.Encode()); got != tt.wire {
+			t.Errorf("Encode(%+v): got %q; want %q", tt.resp, got, tt.wire)
+		}
+		got, err := DecodeResponse([]byte(tt.wire))
+		if err != nil || got != tt.resp {
+			t.Errorf("DecodeResponse(%q): got %+v, %v; want %+v", tt.wire, got, err, tt.resp)
+		}
+	}
+}
+
+func TestDecodeResponseErrors(t *testing.T) {
+	for _, wire := range []string{"", "ok", "OK:x", "token:x", ":x"} {
+		if got, err := DecodeResponse([]byte(wire)); err == nil {
+			t.Errorf("DecodeResponse(%q): got %+v, nil; want an error", wire, got)
+		}
+	}
+}
+
+func FuzzDecodeRequest(f *testing.F) {
+	for _, tt := range wireRequests {
+		f.Add([]byte(tt.wire))
+	}
+	for _, s := range []string{"", ":", "status", "showtoken:withurl", "showtoken:withurl ",
+		"revoke:\xff", "restore:", "refresh:x y", "dump:x"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := DecodeRequest(b)
+		if err != nil {
+			return
+		}
+		enc := r.Encode()
+		if !bytes.Equal(enc, b) {
+			t.Errorf("Encode(DecodeRequest(%q)) = %q; want the input back", b, enc)
+		}
+		r2, err := DecodeRequest(enc)
+		if err != nil || !reflect.DeepEqual(r2, r) {
+			t.Errorf("DecodeRequest(Encode(%+v)): got %+v, %v; want it back", r, r2, err)
+		}
+	})
+}
+
+func FuzzDecodeResponse(f *testing.F) {
+	for _, s := range []string{"", "ok:", "error:x", "pending:", "scheduled:", "access_token:t", "x:y", "ok"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := DecodeResponse(b)
+		if err != nil {
+			return
+		}
+		if enc := r.Encode(); !bytes.Equal(enc, b) {
+			t.Errorf("Encode(DecodeResponse(%q)) = %q; want the input back", b, enc)
+		}
+	})
+}

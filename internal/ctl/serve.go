@@ -1,0 +1,196 @@
+package ctl
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"runtime/debug"
+	"sync"
+	"syscall"
+	"time"
+)
+
+const (
+	maxConns   = 64              // connections handled at once
+	ioTimeout  = 5 * time.Second // to read a whole request, and to write an answer
+	touchEvery = time.Hour       // well within the 6 hours of the XDG runtime-dir rule
+)
+
+// Handler answers decoded requests. Handle is called concurrently, must not
+// block for long, and may panic without bringing the server down.
+type Handler interface {
+	Handle(ctx context.Context, req Request) Response
+}
+
+var errTooLarge = errors.New("request too large")
+
+// Serve accepts connections until ctx is done or the Listener is closed, then
+// waits for the connections in progress and returns nil. For each connection:
+// a peer whose uid is not ours is closed without an answer (and logged); the
+// request is read to EOF within 5 s and at most MaxRequest bytes (MaxRestore
+// for restore), decoded, given to h, and the answer written within 5 s. At most
+// 64 connections are handled at once; further ones wait in the kernel's accept
+// queue. A bad request gets an `error:` answer. log may be nil.
+//
+// Serve also touches the socket and lock file every hour. Call it once.
+func (l *Listener) Serve(ctx context.Context, h Handler, log *slog.Logger) error {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := l.ln.SetDeadline(time.Time{}); err != nil {
+		return nil // closed already
+	}
+	stop := context.AfterFunc(ctx, func() { l.ln.SetDeadline(time.Unix(1, 0)) }) // unblocks Accept
+	defer stop()
+	wg.Go(func() { l.keepFresh(ctx, log) })
+
+	sem := make(chan struct{}, l.maxConns)
+	var backoff time.Duration
+	for {
+		if len(sem) == cap(sem) && l.testFull != nil {
+			l.testFull()
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return nil
+		}
+		c, err := l.ln.AcceptUnix()
+		if err != nil {
+			<-sem
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			if !temporary(err) {
+				return fmt.Errorf("accept on control socket: %w", err)
+			}
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			log.Warn("control socket: accept failed; retrying", "err", err, "in", backoff)
+			sleep(ctx, backoff)
+			continue
+		}
+		backoff = 0
+		wg.Go(func() {
+			defer func() { <-sem }()
+			l.serveConn(ctx, c, h, log)
+		})
+	}
+}
+
+// temporary reports whether an accept error is worth retrying: resource
+// exhaustion or a connection that went away before it was accepted.
+func temporary(err error) bool {
+	for _, e := range [...]error{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS,
+		syscall.ENOMEM, syscall.ECONNABORTED, syscall.EINTR} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// sleep waits for d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// keepFresh touches the socket and lock file regularly until ctx is done.
+func (l *Listener) keepFresh(ctx context.Context, log *slog.Logger) {
+	t := time.NewTicker(l.touchEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := l.touch(); err != nil {
+				log.Warn("control socket: cannot refresh timestamps", "err", err)
+			}
+		}
+	}
+}
+
+// serveConn handles one connection and closes it.
+func (l *Listener) serveConn(ctx context.Context, c *net.UnixConn, h Handler, log *slog.Logger) {
+	defer c.Close()
+	uid, pid, err := peerCred(c)
+	if err != nil {
+		log.Warn("control socket: refused a client whose credentials cannot be read", "err", err)
+		return
+	}
+	if uid != os.Getuid() {
+		log.Warn("control socket: refused a client of another user", "uid", uid, "pid", pid)
+		return
+	}
+	resp := l.answer(ctx, c, h, log)
+	if err := c.SetWriteDeadline(time.Now().Add(l.writeTimeout)); err != nil {
+		return
+	}
+	if _, err := c.Write(resp.Encode()); err != nil {
+		log.Debug("control socket: answer not delivered", "err", err)
+	}
+}
+
+// answer reads and decodes the request and returns the handler's answer, or
+// an error answer for a bad request or a handler that panicked.
+func (l *Listener) answer(ctx context.Context, c *net.UnixConn, h Handler, log *slog.Logger) (resp Response) {
+	if err := c.SetReadDeadline(time.Now().Add(l.readTimeout)); err != nil {
+		return Response{Kind: KindError, Payload: "cannot read request"}
+	}
+	b, err := readRequest(c)
+	if err != nil {
+		log.Warn("control socket: bad request", "err", err)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return Response{Kind: KindError, Payload: "request timed out"}
+		}
+		return Response{Kind: KindError, Payload: err.Error()}
+	}
+	req, err := DecodeRequest(b)
+	if err != nil {
+		log.Warn("control socket: bad request", "err", err)
+		return Response{Kind: KindError, Payload: err.Error()}
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			log.Error("control socket: handler panicked", "cmd", req.Cmd, "panic", v, "stack", string(debug.Stack()))
+			resp = Response{Kind: KindError, Payload: "internal error in the server (see its log)"}
+		}
+	}()
+	return h.Handle(ctx, req)
+}
+
+var restorePrefix = []byte(CmdRestore + ":")
+
+// readRequest reads r to EOF, but never more than MaxRequest bytes, or
+// MaxRestore bytes for a request that starts with "restore:".
+func readRequest(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, MaxRequest+1))
+	if err != nil || len(b) <= MaxRequest {
+		return b, err
+	}
+	if !bytes.HasPrefix(b, restorePrefix) {
+		return nil, errTooLarge
+	}
+	buf := bytes.NewBuffer(b)
+	if _, err := buf.ReadFrom(io.LimitReader(r, MaxRestore+1-int64(len(b)))); err != nil {
+		return nil, err
+	}
+	if buf.Len() > MaxRestore {
+		return nil, errTooLarge
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,254 @@
+package ctl
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestServeRoundTrip(t *testing.T) {
+	s := startServer(t, echo, nil)
+	ctx := t.Context()
+	c := s.c
+	tests := []struct {
+		name string
+		call func() (Response, error)
+		want string
+	}{
+		{"show", func() (Response, error) { return c.Show(ctx, "work", true) }, "showtoken|work|true|0"},
+		{"show -u", func() (Response, error) { return c.Show(ctx, "a b", false) }, "showtoken|a b|false|0"},
+		{"refresh", func() (Response, error) { return c.Refresh(ctx, "x", true) }, "refresh|x|true|0"},
+		{"revoke", func() (Response, error) { return c.Revoke(ctx, "x") }, "revoke|x|false|0"},
+		{"status", func() (Response, error) { return c.Status(ctx) }, "status||false|0"},
+		{"reload", func() (Response, error) { return c.Reload(ctx) }, "reload||false|0"},
+		{"shutdown", func() (Response, error) { return c.Shutdown(ctx) }, "shutdown||false|0"},
+		{"info", func() (Response, error) { return c.Info(ctx) }, "info||false|0"},
+		{"dump", func() (Response, error) { return c.Dump(ctx) }, "dump||false|0"},
+		{"restore", func() (Response, error) { return c.Restore(ctx, []byte("\x00dump")) }, "restore||false|5"},
+	}
+	for _, tt := range tests {
+		resp, err := tt.call()
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if want := (Response{KindOK, tt.want}); resp != want {
+			t.Errorf("%s: got %+v; want %+v", tt.name, resp, want)
+		}
+	}
+}
+
+func TestServeBinaryAnswer(t *testing.T) {
+	payload := string(bytes.Repeat([]byte{0, ':', 0xff, '\n'}, 300000)) // > 1 MiB
+	s := startServer(t, handlerFunc(func(context.Context, Request) Response {
+		return Response{KindOK, payload}
+	}), nil)
+	resp, err := s.c.Dump(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Kind != KindOK || resp.Payload != payload {
+		t.Errorf("got kind %q and %d bytes; want %q and the %d bytes sent", resp.Kind, len(resp.Payload), KindOK, len(payload))
+	}
+}
+
+func TestServeBadRequests(t *testing.T) {
+	s := startServer(t, echo, nil)
+	tests := []struct {
+		name, req, want string
+	}{
+		{"empty", "", "error:malformed request: no ':' after the command"},
+		{"garbage", "\x00\x01\x02\xff\xfe", "error:malformed request: no ':' after the command"},
+		{"unknown", "fly:away", `error:unknown command "fly"`},
+		{"extra arg", "status:now", "error:status takes no argument"},
+		{"bad flag", "showtoken:maybe x", `error:showtoken: got "maybe"; want withurl or withouturl`},
+		{"no account", "revoke:", "error:revoke needs an account name"},
+		{"too large", strings.Repeat("a", MaxRequest+1), "error:request too large"},
+		{"4 MiB", "showtoken:withurl " + strings.Repeat("a", 4<<20), "error:request too large"},
+		{"restore too large", "restore:" + strings.Repeat("a", MaxRestore), "error:request too large"},
+	}
+	for _, tt := range tests {
+		if got := rawExchange(t, s.l.Path(), []byte(tt.req)); got != tt.want {
+			t.Errorf("%s: got %.80q; want %q", tt.name, got, tt.want)
+		}
+	}
+	// Still serving.
+	if resp, err := s.c.Status(t.Context()); err != nil || resp.Kind != KindOK {
+		t.Errorf("Status after bad requests: got %+v, %v; want an ok answer", resp, err)
+	}
+}
+
+func TestServeLimits(t *testing.T) {
+	s := startServer(t, echo, nil)
+	tests := []struct {
+		name string
+		req  []byte
+		want string
+	}{
+		{"largest request", []byte("revoke:" + strings.Repeat("a", MaxRequest-len("revoke:"))),
+			fmt.Sprintf("ok:revoke|%s|false|0", strings.Repeat("a", MaxRequest-len("revoke:")))},
+		{"4 MiB restore", append([]byte("restore:"), make([]byte, 4<<20)...), fmt.Sprintf("ok:restore||false|%d", 4<<20)},
+		{"largest restore", append([]byte("restore:"), make([]byte, MaxRestore-len("restore:"))...),
+			fmt.Sprintf("ok:restore||false|%d", MaxRestore-len("restore:"))},
+	}
+	for _, tt := range tests {
+		if got := rawExchange(t, s.l.Path(), tt.req); got != tt.want {
+			t.Errorf("%s: got %.80q; want %.80q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestClientRestoreTooLarge(t *testing.T) {
+	c := &Client{Socket: "/nonexistent/pizauth.sock"}
+	_, err := c.Restore(t.Context(), make([]byte, MaxRestore))
+	if err == nil || !strings.Contains(err.Error(), "at most") {
+		t.Errorf("got %v; want an error saying the dump is too large", err)
+	}
+}
+
+func TestServeTruncatedRequest(t *testing.T) {
+	s := startServer(t, echo, func(l *Listener) { l.readTimeout = 200 * time.Millisecond })
+	c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: s.l.Path(), Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("showtoken:withurl wo")); err != nil { // and never CloseWrite
+		t.Fatal(err)
+	}
+	// Others are served while that request hangs.
+	if resp, err := s.c.Show(t.Context(), "x", false); err != nil || resp.Kind != KindOK {
+		t.Errorf("Show while another request hangs: got %+v, %v; want an ok answer", resp, err)
+	}
+	// The hanging one times out and is told so.
+	buf := make([]byte, 100)
+	n, _ := c.Read(buf)
+	if got, want := string(buf[:n]), "error:request timed out"; got != want {
+		t.Errorf("hanging request: got %q; want %q", got, want)
+	}
+}
+
+func TestServeConcurrent(t *testing.T) {
+	const clients = 100
+	var inFlight atomic.Int32
+	entered := make(chan int32, clients)
+	release := make(chan struct{})
+	full := make(chan struct{}, 1)
+	s := startServer(t, handlerFunc(func(ctx context.Context, r Request) Response {
+		entered <- inFlight.Add(1)
+		defer inFlight.Add(-1)
+		<-release
+		return Response{KindToken, r.Account}
+	}), func(l *Listener) {
+		l.testFull = func() {
+			select {
+			case full <- struct{}{}:
+			default:
+			}
+		}
+	})
+	unblock := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(unblock) // before the server's cleanup, which waits for handlers
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	for i := range clients {
+		wg.Go(func() {
+			acct := fmt.Sprintf("acct%d", i)
+			resp, err := s.c.Show(t.Context(), acct, false)
+			if err == nil && resp != (Response{KindToken, acct}) {
+				err = fmt.Errorf("got %+v; want %+v", resp, Response{KindToken, acct})
+			}
+			errs <- err
+		})
+	}
+	// Wait until maxConns handlers run and Serve waits for a slot; without
+	// the limit, Serve would accept the other clients and a handler more
+	// would enter.
+	stuck := time.After(30 * time.Second) // a failure guard, not a wait
+	for n, waiting := 0, false; n < maxConns || !waiting; {
+		select {
+		case <-stuck:
+			t.Fatalf("after 30s: %d handlers entered, Serve waiting for a slot: %t; want %d and true", n, waiting, maxConns)
+		case got := <-entered:
+			if n++; got > maxConns {
+				t.Fatalf("%d handlers at once; want at most %d", got, maxConns)
+			}
+		case <-full:
+			waiting = true
+		}
+	}
+	if got := inFlight.Load(); got != maxConns {
+		t.Errorf("handlers at once while Serve waits: got %d; want %d", got, maxConns)
+	}
+	unblock()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestServeHandlerPanic(t *testing.T) {
+	s := startServer(t, handlerFunc(func(_ context.Context, r Request) Response {
+		if r.Cmd == CmdReload {
+			panic("boom")
+		}
+		return Response{KindOK, ""}
+	}), nil)
+	resp, err := s.c.Reload(t.Context())
+	if err != nil || resp.Kind != KindError {
+		t.Errorf("Reload: got %+v, %v; want an error answer", resp, err)
+	}
+	if !strings.Contains(s.logs.String(), "boom") {
+		t.Errorf("log: got %q; want the panic logged", s.logs.String())
+	}
+	if resp, err := s.c.Status(t.Context()); err != nil || resp.Kind != KindOK {
+		t.Errorf("Status after a panic: got %+v, %v; want an ok answer", resp, err)
+	}
+}
+
+func TestServeReturns(t *testing.T) {
+	tests := []struct {
+		name string
+		stop func(l *Listener, cancel context.CancelFunc)
+	}{
+		{"context cancelled", func(_ *Listener, cancel context.CancelFunc) { cancel() }},
+		{"listener closed", func(l *Listener, _ context.CancelFunc) { l.Close() }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l, err := Listen(shortDir(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			started := make(chan struct{})
+			done := make(chan error, 1)
+			go func() {
+				done <- l.Serve(ctx, handlerFunc(func(context.Context, Request) Response {
+					close(started)
+					return Response{KindOK, ""}
+				}), nil)
+			}()
+			// Make sure Serve is accepting before stopping it.
+			if _, err := (&Client{Socket: l.Path()}).Status(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			<-started
+			tt.stop(l, cancel)
+			if err := <-done; err != nil {
+				t.Errorf("Serve: got %v; want nil", err)
+			}
+		})
+	}
+}
