@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/pizauth-go/pizauth/internal/ctl"
+	"github.com/pizauth-go/pizauth/internal/paths"
+)
+
+// msgUnavailable starts the message scripts match on when an account has no
+// token yet.
+const msgUnavailable = "Access token unavailable until authorised"
+
+// newClient returns a client for the server's socket.
+func newClient() (*ctl.Client, error) {
+	dir, err := paths.RuntimeDir(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return &ctl.Client{Socket: dir + "/" + paths.SocketName}, nil
+}
+
+// request sends req and returns the answer; an error answer becomes an
+// error carrying the server's message.
+func request(req ctl.Request) (ctl.Response, error) {
+	c, err := newClient()
+	if err != nil {
+		return ctl.Response{}, err
+	}
+	resp, err := c.Do(context.Background(), req)
+	if err != nil {
+		if errors.Is(err, ctl.ErrNotRunning) {
+			return resp, ctl.ErrNotRunning
+		}
+		return resp, err
+	}
+	if resp.Kind == ctl.KindError {
+		return resp, errors.New(resp.Payload)
+	}
+	return resp, nil
+}
+
+// unavailable is the error for an account awaiting authorisation.
+func unavailable(resp ctl.Response) error {
+	if resp.Payload == "" {
+		return errors.New(msgUnavailable)
+	}
+	return errors.New(msgUnavailable + " with URL " + resp.Payload)
+}
+
+func cmdShow(p parsedArgs) error {
+	resp, err := request(ctl.Request{Cmd: ctl.CmdShow, Account: p.operands[0], WithURL: p.count["u"] == 0})
+	if err != nil {
+		return err
+	}
+	switch resp.Kind {
+	case ctl.KindToken:
+		_, err := io.WriteString(os.Stdout, resp.Payload+"\n")
+		return err
+	case ctl.KindPending:
+		return unavailable(resp)
+	}
+	return unexpected(resp)
+}
+
+func cmdRefresh(p parsedArgs) error {
+	resp, err := request(ctl.Request{Cmd: ctl.CmdRefresh, Account: p.operands[0], WithURL: p.count["u"] == 0})
+	if err != nil {
+		return err
+	}
+	switch resp.Kind {
+	case ctl.KindScheduled, ctl.KindOK:
+		return nil
+	case ctl.KindPending:
+		return unavailable(resp)
+	}
+	return unexpected(resp)
+}
+
+func cmdRevoke(p parsedArgs) error {
+	_, err := request(ctl.Request{Cmd: ctl.CmdRevoke, Account: p.operands[0]})
+	return err
+}
+
+func cmdReload(parsedArgs) error {
+	_, err := request(ctl.Request{Cmd: ctl.CmdReload})
+	return err
+}
+
+func cmdShutdown(parsedArgs) error {
+	_, err := request(ctl.Request{Cmd: ctl.CmdShutdown})
+	return err
+}
+
+func cmdStatus(parsedArgs) error {
+	resp, err := request(ctl.Request{Cmd: ctl.CmdStatus})
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(os.Stdout, resp.Payload)
+	return err
+}
+
+func cmdDump(parsedArgs) error {
+	resp, err := request(ctl.Request{Cmd: ctl.CmdDump})
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(os.Stdout, resp.Payload)
+	return err
+}
+
+func cmdRestore(parsedArgs) error {
+	data, err := io.ReadAll(io.LimitReader(os.Stdin, ctl.MaxRestore+1))
+	if err != nil {
+		return fmt.Errorf("reading the dump from stdin: %w", err)
+	}
+	if len(data) > ctl.MaxRestore {
+		return fmt.Errorf("the dump on stdin is larger than %d bytes", ctl.MaxRestore)
+	}
+	_, err = request(ctl.Request{Cmd: ctl.CmdRestore, Data: data})
+	return err
+}
+
+func unexpected(resp ctl.Response) error {
+	return fmt.Errorf("unexpected answer %q from the server", resp.Kind)
+}

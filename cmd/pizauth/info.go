@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"runtime/debug"
+
+	"github.com/pizauth-go/pizauth/internal/ctl"
+	"github.com/pizauth-go/pizauth/internal/paths"
+	"github.com/pizauth-go/pizauth/internal/server"
+)
+
+// buildVersion may be set with -ldflags "-X main.buildVersion=1.2.3".
+var buildVersion string
+
+// infoFormatVersion is the version of `info -j`'s format.
+const infoFormatVersion = 2
+
+// version is this program's version: the link-time override, else the module
+// version from the build information.
+func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+// infoJSON is the output of `info -j`.
+type infoJSON struct {
+	CacheDirectory    string       `json:"cache_directory"`
+	ConfigFile        string       `json:"config_file"`
+	ExecutedAs        string       `json:"executed_as"`
+	InfoFormatVersion int          `json:"info_format_version"`
+	PizauthVersion    string       `json:"pizauth_version"`
+	ServerRunning     bool         `json:"server_running"`
+	ServerInfo        *server.Info `json:"server_info,omitempty"`
+}
+
+func cmdInfo(p parsedArgs) error {
+	in := infoJSON{InfoFormatVersion: infoFormatVersion, PizauthVersion: version()}
+	in.CacheDirectory, _ = paths.RuntimeDir(os.Getenv)
+	in.ConfigFile, _ = paths.ConfigFile("", os.Getenv)
+	in.ExecutedAs, _ = os.Executable()
+	if srv, err := serverInfo(in.CacheDirectory); err == nil {
+		in.ServerRunning, in.ServerInfo = true, srv
+	}
+	if p.count["j"] > 0 {
+		b, err := json.MarshalIndent(in, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Printf("%s\n", b)
+		return err
+	}
+	printInfo(in)
+	return nil
+}
+
+func serverInfo(dir string) (*server.Info, error) {
+	c := &ctl.Client{Socket: dir + "/" + paths.SocketName}
+	resp, err := c.Info(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	if resp.Kind != ctl.KindOK {
+		return nil, fmt.Errorf("%s", resp.Payload)
+	}
+	var in server.Info
+	if err := json.Unmarshal([]byte(resp.Payload), &in); err != nil {
+		return nil, fmt.Errorf("decoding the server's answer: %w", err)
+	}
+	return &in, nil
+}
+
+func printInfo(in infoJSON) {
+	fmt.Printf("pizauth version %s:\n", in.PizauthVersion)
+	fmt.Printf("  cache directory: %s\n", in.CacheDirectory)
+	fmt.Printf("  config file: %s\n", in.ConfigFile)
+	if in.ServerInfo == nil {
+		fmt.Println("  server running: no")
+		return
+	}
+	fmt.Println("  server running: yes")
+	fmt.Printf("    HTTP port: %s\n", in.ServerInfo.HTTPPort)
+	fmt.Printf("    HTTPS port: %s\n", in.ServerInfo.HTTPSPort)
+	fmt.Printf("    HTTPS public key: %s\n", in.ServerInfo.HTTPSPubKey)
+}

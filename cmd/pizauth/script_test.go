@@ -1,0 +1,304 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/pizauth-go/pizauth/internal/paths"
+	"github.com/pizauth-go/pizauth/internal/testidp"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){"pizauth": main})
+}
+
+// TestScripts runs the end-to-end scripts in testdata/script: the real
+// pizauth binary (this test binary, re-executed) against a fake provider
+// running in the test process.
+//
+// Each script gets its own provider and runtime directory, and these
+// variables: IDP_AUTH_URI, IDP_TOKEN_URI, IDP_CLIENT_ID, IDP_CLIENT_SECRET
+// (a confidential client), IDP_PUBLIC_CLIENT_ID (a public one).
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		Setup:               setupScript,
+		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"idp": cmdIDP, "browse": cmdBrowse, "waitserver": cmdWaitServer, "expand": cmdExpand, "waitfor": cmdWaitFor},
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+	})
+}
+
+const (
+	testClientID     = "pizauth-test"
+	testClientSecret = "test-client-secret"
+	testPublicClient = "pizauth-public"
+)
+
+func setupScript(env *testscript.Env) error {
+	p := testidp.New()
+	p.AddClient(testClientID, testClientSecret)
+	p.AddClient(testPublicClient, "")
+	env.Values["idp"] = p
+	// Socket paths are limited to about 104 bytes: WORK is too deep.
+	runtimeDir, err := os.MkdirTemp("", "pz")
+	if err != nil {
+		return err
+	}
+	env.Setenv("XDG_RUNTIME_DIR", runtimeDir)
+	notify, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: filepath.Join(runtimeDir, "notify"), Net: "unixgram"})
+	if err != nil {
+		return err
+	}
+	env.Values["notify"] = notify
+	env.Setenv("NOTIFY_SOCKET", notify.LocalAddr().String())
+	env.Setenv("HOME", env.WorkDir)
+	env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
+	env.Setenv("SHELL", "/bin/sh")
+	env.Setenv("IDP_AUTH_URI", p.AuthURI())
+	env.Setenv("IDP_TOKEN_URI", p.TokenURI())
+	env.Setenv("IDP_CLIENT_ID", testClientID)
+	env.Setenv("IDP_CLIENT_SECRET", testClientSecret)
+	env.Setenv("IDP_PUBLIC_CLIENT_ID", testPublicClient)
+	env.Defer(func() {
+		killServer(filepath.Join(runtimeDir, "pizauth"))
+		p.Close()
+		notify.Close()
+		os.RemoveAll(runtimeDir)
+	})
+	return nil
+}
+
+// killServer kills a server a script left running, found through the pid
+// in its lock file.
+func killServer(dir string) {
+	b, err := os.ReadFile(filepath.Join(dir, paths.LockName))
+	if err != nil {
+		return
+	}
+	if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 1 {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
+
+func provider(ts *testscript.TestScript) *testidp.Provider {
+	return ts.Value("idp").(*testidp.Provider)
+}
+
+// cmdIDP controls the fake provider:
+//
+//	idp lifetime DURATION          expires_in of new tokens (0: omitted)
+//	idp rotate on|off              rotate refresh tokens
+//	idp login approve|deny|page    what /authorize does
+//	idp fail ENDPOINT N STATUS [RETRY_AFTER]
+//	idp oautherror ENDPOINT N CODE
+//	idp hang ENDPOINT N
+//	idp outage STATUS | idp outage end
+//	idp revoke-refresh             every refresh token now gives invalid_grant
+//	idp count ENDPOINT             prints how many requests ENDPOINT got
+//	idp last-token                 prints the last access token issued
+//	idp form ENDPOINT KEY          prints KEY of the last request to ENDPOINT
+//	idp nosecrets FILE...          fails if a file holds any secret the provider saw or issued
+func cmdIDP(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! idp")
+	}
+	if len(args) == 0 {
+		ts.Fatalf("usage: idp COMMAND ARGS...")
+	}
+	p := provider(ts)
+	switch args[0] {
+	case "lifetime":
+		d, err := time.ParseDuration(arg(ts, args, 1))
+		ts.Check(err)
+		p.SetLifetime(d)
+	case "rotate":
+		p.SetRotate(arg(ts, args, 1) == "on")
+	case "login":
+		p.SetLogin(map[string]testidp.Login{"approve": testidp.LoginApprove, "deny": testidp.LoginDeny, "page": testidp.LoginPage}[arg(ts, args, 1)])
+	case "fail", "oautherror", "hang":
+		n, err := strconv.Atoi(arg(ts, args, 2))
+		ts.Check(err)
+		p.FailNext("/"+arg(ts, args, 1), n, fault(ts, args))
+	case "outage":
+		if arg(ts, args, 1) == "end" {
+			p.EndOutage()
+			return
+		}
+		status, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		p.StartOutage(testidp.Fault{Status: status})
+	case "revoke-refresh":
+		p.RevokeRefreshTokens()
+	case "count":
+		fmt.Fprintln(ts.Stdout(), p.Count("/"+arg(ts, args, 1)))
+	case "last-token":
+		fmt.Fprintln(ts.Stdout(), p.LastAccessToken())
+	case "nosecrets":
+		checkNoSecrets(ts, p, args[1:])
+	case "form":
+		fmt.Fprintln(ts.Stdout(), lastForm(p, "/"+arg(ts, args, 1), arg(ts, args, 2)))
+	default:
+		ts.Fatalf("unknown idp command %q", args[0])
+	}
+}
+
+func fault(ts *testscript.TestScript, args []string) testidp.Fault {
+	switch args[0] {
+	case "hang":
+		return testidp.Fault{Hang: true}
+	case "oautherror":
+		return testidp.Fault{OAuthError: arg(ts, args, 3)}
+	}
+	status, err := strconv.Atoi(arg(ts, args, 3))
+	ts.Check(err)
+	f := testidp.Fault{Status: status}
+	if len(args) > 4 {
+		f.RetryAfter = args[4]
+	}
+	return f
+}
+
+func lastForm(p *testidp.Provider, endpoint, key string) string {
+	value := ""
+	for _, r := range p.Requests() {
+		if r.Endpoint == endpoint {
+			value = r.Form.Get(key)
+		}
+	}
+	return value
+}
+
+func arg(ts *testscript.TestScript, args []string, i int) string {
+	if i >= len(args) {
+		ts.Fatalf("idp %s: missing argument %d", args[0], i)
+	}
+	return args[i]
+}
+
+// urlInMessage finds the authorisation URL in pizauth's message.
+var urlInMessage = regexp.MustCompile(`with URL (\S+)`)
+
+// cmdBrowse is a fake browser: it opens the authorisation URL found in
+// FILE (default: the last command's stderr), follows the provider's redirect
+// to pizauth's listener and prints the final page. The redirect's URL is
+// saved in the file last-redirect so that a script can replay it with -direct,
+// which opens the URL that FILE holds as it is.
+//
+//	browse [-direct] [FILE]
+func cmdBrowse(ts *testscript.TestScript, neg bool, args []string) {
+	direct := len(args) > 0 && args[0] == "-direct"
+	if direct {
+		args = args[1:]
+	}
+	file := "stderr"
+	if len(args) > 0 {
+		file = args[0]
+	}
+	target := strings.TrimSpace(ts.ReadFile(file))
+	if !direct {
+		m := urlInMessage.FindStringSubmatch(target)
+		if m == nil {
+			ts.Fatalf("no authorisation URL in %s", file)
+		}
+		target = m[1]
+	}
+	var redirected string
+	client := &http.Client{
+		Timeout: 30 * time.Second,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			redirected = req.URL.String()
+			if len(via) > 5 {
+				return fmt.Errorf("too many redirects")
+			}
+			return nil
+		},
+	}
+	status, body, err := get(client, target)
+	if redirected != "" {
+		ts.Check(os.WriteFile(ts.MkAbs("last-redirect"), []byte(redirected+"\n"), 0o600))
+	}
+	if err == nil && status != 200 {
+		err = fmt.Errorf("status %d: %s", status, body)
+	}
+	switch {
+	case err != nil && !neg:
+		ts.Fatalf("browse: %v", err)
+	case err == nil && neg:
+		ts.Fatalf("browse succeeded unexpectedly: %s", body)
+	case err != nil:
+		fmt.Fprintln(ts.Stderr(), err)
+	}
+	fmt.Fprintln(ts.Stdout(), body)
+}
+
+func get(client *http.Client, url string) (int, string, error) {
+	resp, err := client.Get(url)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode, string(b), err
+}
+
+// cmdWaitServer waits for the READY=1 that a server started in the
+// foreground (`pizauth server -d &`) sends to NOTIFY_SOCKET, as it would to
+// systemd.
+func cmdWaitServer(ts *testscript.TestScript, neg bool, args []string) {
+	conn := ts.Value("notify").(*net.UnixConn)
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	buf := make([]byte, 4096)
+	for {
+		n, err := conn.Read(buf)
+		if err != nil {
+			ts.Fatalf("waiting for the server's READY=1: %v", err)
+		}
+		for _, line := range strings.Split(string(buf[:n]), "\n") {
+			if line == "READY=1" {
+				return
+			}
+		}
+	}
+}
+
+// checkNoSecrets fails if any of files contains a token, refresh token,
+// authorisation code, PKCE verifier or client secret that went through p.
+func checkNoSecrets(ts *testscript.TestScript, p *testidp.Provider, files []string) {
+	secrets := map[string]bool{testClientSecret: true}
+	for _, r := range p.Requests() {
+		for _, k := range []string{"code", "code_verifier", "refresh_token", "client_secret"} {
+			if v := r.Form.Get(k); v != "" {
+				secrets[v] = true
+			}
+		}
+	}
+	for _, t := range p.Tokens() {
+		secrets[t.Access], secrets[t.Refresh] = true, true
+	}
+	delete(secrets, "")
+	if len(secrets) < 4 {
+		ts.Fatalf("only %d secrets known: the script did not run a flow", len(secrets))
+	}
+	for _, f := range files {
+		content := ts.ReadFile(f)
+		for s := range secrets {
+			if strings.Contains(content, s) {
+				ts.Fatalf("%s contains the secret %.6s...", f, s)
+			}
+		}
+	}
+	fmt.Fprintf(ts.Stdout(), "checked %d files for %d secrets\n", len(files), len(secrets))
+}

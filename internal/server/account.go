@@ -1,0 +1,79 @@
+package server
+
+import (
+	"time"
+
+	"github.com/pizauth-go/pizauth/internal/config"
+	"github.com/pizauth-go/pizauth/internal/secret"
+)
+
+// phase is where an account is in its life cycle.
+type phase int
+
+const (
+	phaseNone    phase = iota // no token and no request under way
+	phasePending              // an authorisation URL awaits the user
+	phaseActive               // a token is held (it may have expired)
+)
+
+// account is one account's state. Every field is guarded by Server.mu.
+type account struct {
+	cfg *config.Account
+	// gen is bumped by every change that makes in-flight work stale: a new
+	// request, a new or dropped token, revoke, a reload that changes the
+	// account. Slow work captures it and writes its result only if unchanged.
+	gen   uint64
+	phase phase
+	// due is when the scheduler should next look at this account; zero when
+	// nothing is due. The scheduler ignores heap entries that disagree.
+	due     time.Time
+	pending *pendingAuth
+	token   *activeToken
+}
+
+// pendingAuth is an authorisation request awaiting the user's login.
+type pendingAuth struct {
+	url         string
+	state       string
+	verifier    secret.String
+	redirectURI string
+	// notified is when auth_notify_cmd last ran; zero before the first time.
+	notified time.Time
+	// exchanging is set once the redirect arrived and the code is being
+	// exchanged; the state can no longer be used.
+	exchanging bool
+}
+
+// activeToken is a token obtained from the provider. Times are wall-clock
+// times (no monotonic reading) so that suspend and clock changes are seen.
+type activeToken struct {
+	access   secret.String
+	refresh  secret.String
+	obtained time.Time
+	expiry   time.Time
+	// refreshing is true while a refresh request is under way (single flight).
+	refreshing bool
+	// failures counts consecutive transient refresh failures.
+	failures    int
+	lastAttempt time.Time
+}
+
+// wall strips the monotonic clock reading so that comparisons use wall-clock
+// time, which keeps running while a laptop sleeps.
+func wall(t time.Time) time.Time { return t.Round(0) }
+
+// now is the current wall-clock time.
+func now() time.Time { return wall(time.Now()) }
+
+// setPhaseLocked moves a to phase p, clearing what belongs to other phases and
+// bumping the generation. The caller unregisters pending states.
+func (a *account) resetLocked(p phase) {
+	a.gen++
+	a.phase = p
+	a.pending = nil
+	a.token = nil
+	a.due = time.Time{}
+}
+
+// expiredAt reports whether the token is unusable at t.
+func (t *activeToken) expiredAt(at time.Time) bool { return !at.Before(t.expiry) }

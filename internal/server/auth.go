@@ -1,0 +1,234 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pizauth-go/pizauth/internal/config"
+	"github.com/pizauth-go/pizauth/internal/oauth"
+	"github.com/pizauth-go/pizauth/internal/redirect"
+	"github.com/pizauth-go/pizauth/internal/secret"
+)
+
+// The code exchange is retried on network failures (the original's 10 tries,
+// 6 s apart); an HTTP or OAuth error fails at once.
+const (
+	exchangeTries      = 10
+	exchangeRetryDelay = 6 * time.Second
+)
+
+// Pages shown in the browser after the redirect.
+const (
+	pageProcessing = "pizauth processing authentication: you can safely close this page."
+	pageNoMatch    = "pizauth: no pending authorisation request matches this page. It may have been used already, or the request was revoked or restarted: run `pizauth show ACCOUNT` for a new URL."
+	pageNotFound   = "404 page not found"
+)
+
+// startAuthLocked creates a new authorisation request for a, making it
+// pending, and notifies the user.
+func (s *Server) startAuthLocked(a *account) error {
+	redirectURI, err := s.redirectURI(a.cfg)
+	if err != nil {
+		return err
+	}
+	p := params(a.cfg, redirectURI)
+	req, err := oauth.NewAuthRequest(p)
+	if err != nil {
+		return fmt.Errorf("account %q: %w", a.cfg.Name, err)
+	}
+	s.dropLocked(a)
+	a.phase = phasePending
+	a.pending = &pendingAuth{url: req.URL, state: req.State, verifier: req.Verifier, redirectURI: redirectURI}
+	s.byState[req.State] = a
+	s.log.Info("authorisation requested", "account", a.cfg.Name)
+	s.notifyAuthLocked(a)
+	return nil
+}
+
+// redirectURI is the account's redirect_uri with the port of the listener
+// that serves its scheme.
+func (s *Server) redirectURI(ac *config.Account) (string, error) {
+	u, err := url.Parse(ac.RedirectURI)
+	if err != nil {
+		return "", fmt.Errorf("account %q: redirect_uri: %w", ac.Name, err)
+	}
+	port := s.listeners.HTTPPort
+	if u.Scheme == "https" {
+		port = s.listeners.HTTPSPort
+	}
+	if port == 0 {
+		return "", fmt.Errorf("account %q: redirect_uri %q needs the %s listener, which is off", ac.Name, ac.RedirectURI, strings.ToUpper(u.Scheme))
+	}
+	u.Host = net.JoinHostPort(u.Hostname(), strconv.Itoa(port))
+	return u.String(), nil
+}
+
+// params are the OAuth parameters of an account.
+func params(ac *config.Account, redirectURI string) oauth.Params {
+	fields := make([]oauth.Field, len(ac.AuthURIFields))
+	for i, f := range ac.AuthURIFields {
+		fields[i] = oauth.Field{Key: f.Key, Value: f.Value}
+	}
+	return oauth.Params{
+		AuthURI:       ac.AuthURI,
+		TokenURI:      ac.TokenURI,
+		ClientID:      ac.ClientID,
+		ClientSecret:  ac.ClientSecret,
+		RedirectURI:   redirectURI,
+		Scopes:        ac.Scopes,
+		AuthURIFields: fields,
+	}
+}
+
+// HandleRedirect receives the browser's redirect from the provider. It never
+// blocks: the code is exchanged in the background. It implements
+// redirect.Handler.
+func (s *Server) HandleRedirect(cb redirect.Callback) redirect.Page {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.byState[cb.State]
+	if a == nil {
+		return redirect.Page{Status: 400, Body: pageNoMatch}
+	}
+	if !redirectMatches(a.pending.redirectURI, cb) {
+		return redirect.Page{Status: 404, Body: pageNotFound}
+	}
+	delete(s.byState, cb.State) // a state is used once
+	name := a.cfg.Name
+	if cb.Error != "" || cb.Code.IsZero() {
+		reason := describeRedirectError(cb)
+		a.resetLocked(phaseNone)
+		s.notifyErrorLocked(name, fmt.Sprintf("authorisation of %s failed: %s", name, reason))
+		return redirect.Page{Status: 200, Body: "pizauth: authorisation failed: " + reason}
+	}
+	a.pending.exchanging = true
+	gen, p, verifier := a.gen, params(a.cfg, a.pending.redirectURI), a.pending.verifier
+	s.background(func(ctx context.Context) {
+		tok, err := s.exchange(ctx, a, gen, p, cb.Code, verifier)
+		s.finishExchange(a, gen, tok, err)
+	})
+	return redirect.Page{Status: 200, Body: pageProcessing}
+}
+
+// redirectMatches reports whether the callback arrived where the pending
+// request's redirect URI points.
+func redirectMatches(redirectURI string, cb redirect.Callback) bool {
+	u, err := url.Parse(redirectURI)
+	if err != nil {
+		return false
+	}
+	path := u.Path
+	if path == "" {
+		path = "/"
+	}
+	return path == cb.Path && (u.Scheme == "https") == cb.TLS
+}
+
+// describeRedirectError says why the provider refused, from what it put in
+// the redirect. The text is attacker-controllable, so it is sanitised.
+func describeRedirectError(cb redirect.Callback) string {
+	if cb.Error == "" {
+		return "the provider's redirect carried neither a code nor an error"
+	}
+	msg := sanitise(cb.Error)
+	if cb.ErrorDescription != "" {
+		msg += ": " + sanitise(cb.ErrorDescription)
+	}
+	return msg
+}
+
+// sanitise keeps printable text and bounds its length.
+func sanitise(s string) string {
+	const maxLen = 200
+	var b strings.Builder
+	for _, r := range s {
+		if b.Len() >= maxLen {
+			b.WriteString("...")
+			break
+		}
+		if r >= 0x20 && r != 0x7f {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// exchange swaps the code for a token, retrying network failures while the
+// request is still current.
+func (s *Server) exchange(ctx context.Context, a *account, gen uint64, p oauth.Params, code, verifier secret.String) (*oauth.Token, error) {
+	for try := 1; ; try++ {
+		tok, err := s.tokens.Exchange(ctx, p, code, verifier)
+		if err == nil {
+			return tok, nil
+		}
+		if class, _ := oauth.Classify(err); class == oauth.Permanent || try == exchangeTries {
+			return nil, err
+		}
+		s.log.Warn("code exchange failed; retrying", "account", a.cfg.Name, "try", try, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(exchangeRetryDelay):
+		}
+		s.mu.Lock()
+		current := s.currentLocked(a, gen)
+		s.mu.Unlock()
+		if !current {
+			return nil, errStale
+		}
+	}
+}
+
+// finishExchange records the outcome of a code exchange.
+func (s *Server) finishExchange(a *account, gen uint64, tok *oauth.Token, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	name := a.cfg.Name
+	if !s.currentLocked(a, gen) {
+		s.log.Debug("discarding the result of a stale code exchange", "account", name)
+		return
+	}
+	if err != nil {
+		a.resetLocked(phaseNone)
+		s.notifyErrorLocked(name, fmt.Sprintf("authorisation of %s failed: %v", name, err))
+		return
+	}
+	s.setTokenLocked(a, tok, now(), "")
+	s.events.push(name, eventNew)
+	s.log.Info("new access token", "account", name, "expires", a.token.expiry)
+}
+
+// setTokenLocked makes tok the account's active token, obtained at t. A
+// token without a refresh token keeps previous, when given.
+func (s *Server) setTokenLocked(a *account, tok *oauth.Token, t time.Time, previous secret.String) {
+	lifetime := tok.ExpiresIn
+	if lifetime <= 0 {
+		lifetime = a.cfg.RefreshAtLeast
+	}
+	refresh := tok.Refresh
+	if refresh.IsZero() {
+		refresh = previous
+	}
+	if a.pending != nil {
+		delete(s.byState, a.pending.state)
+	}
+	a.resetLocked(phaseActive)
+	a.token = &activeToken{access: tok.Access, refresh: refresh, obtained: t, expiry: t.Add(lifetime)}
+	s.scheduleTokenLocked(a)
+}
+
+// scheduleTokenLocked schedules the next refresh of a's fresh token, or its
+// expiry when there is no refresh token.
+func (s *Server) scheduleTokenLocked(a *account) {
+	t := a.token
+	if t.refresh.IsZero() {
+		s.scheduleLocked(a, t.expiry)
+		return
+	}
+	s.scheduleLocked(a, refreshAt(t.obtained, t.expiry, a.cfg.RefreshBeforeExpiry, a.cfg.RefreshAtLeast))
+}

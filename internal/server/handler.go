@@ -1,0 +1,170 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/pizauth-go/pizauth/internal/ctl"
+)
+
+// Messages that scripts match on; they keep the original's wording.
+const (
+	msgExpiredRefreshing = "Access token has expired. Refreshing initiated"
+	msgExpiredInProgress = "Access token has expired. Refreshing in progress but has not yet succeeded"
+)
+
+// Handle answers one control request. It implements ctl.Handler.
+func (s *Server) Handle(_ context.Context, req ctl.Request) ctl.Response {
+	switch req.Cmd {
+	case ctl.CmdShow:
+		return s.show(req.Account, req.WithURL)
+	case ctl.CmdRefresh:
+		return s.refresh(req.Account, req.WithURL)
+	case ctl.CmdRevoke:
+		return s.revoke(req.Account)
+	case ctl.CmdStatus:
+		return ok(s.status())
+	case ctl.CmdReload:
+		return s.reload()
+	case ctl.CmdInfo:
+		return s.info()
+	case ctl.CmdShutdown:
+		s.log.Info("shutdown requested")
+		s.shutdown()
+		return ok("")
+	case ctl.CmdDump:
+		return s.dump()
+	case ctl.CmdRestore:
+		return s.restore(req.Data)
+	}
+	return errorf("unknown command %q", req.Cmd)
+}
+
+func ok(payload string) ctl.Response { return ctl.Response{Kind: ctl.KindOK, Payload: payload} }
+
+func errorf(format string, args ...any) ctl.Response {
+	return ctl.Response{Kind: ctl.KindError, Payload: fmt.Sprintf(format, args...)}
+}
+
+func noAccount(name string) ctl.Response { return errorf("No account '%s'", name) }
+
+// show answers with the account's token, or starts whatever is needed to get
+// one. It never waits for the network.
+func (s *Server) show(name string, withURL bool) ctl.Response {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.accounts[name]
+	if a == nil {
+		return noAccount(name)
+	}
+	switch a.phase {
+	case phaseActive:
+		t := a.token
+		if !t.expiredAt(now()) {
+			return ctl.Response{Kind: ctl.KindToken, Payload: t.access.Reveal()}
+		}
+		// During a retry back-off the refresher already knows; starting
+		// another attempt would ignore refresh_retry and Retry-After.
+		if t.refreshing || t.failures > 0 {
+			return errorf("%s", msgExpiredInProgress)
+		}
+		if !t.refresh.IsZero() {
+			s.startRefreshLocked(a)
+			return errorf("%s", msgExpiredRefreshing)
+		}
+		s.invalidateLocked(a, "access token expired and the provider gave no refresh token", false)
+	case phasePending:
+		return pendingResponse(a, withURL)
+	}
+	return s.authoriseLocked(a, withURL)
+}
+
+// refresh refreshes an active token now, in the background, or starts an
+// authorisation when there is no token.
+func (s *Server) refresh(name string, withURL bool) ctl.Response {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.accounts[name]
+	if a == nil {
+		return noAccount(name)
+	}
+	switch a.phase {
+	case phaseActive:
+		if !a.token.refresh.IsZero() {
+			s.startRefreshLocked(a)
+			return ctl.Response{Kind: ctl.KindScheduled}
+		}
+		s.invalidateLocked(a, "refresh requested but the provider gave no refresh token", false)
+	case phasePending:
+		return pendingResponse(a, withURL)
+	}
+	return s.authoriseLocked(a, withURL)
+}
+
+// authoriseLocked starts an authorisation request for a and answers with
+// its URL.
+func (s *Server) authoriseLocked(a *account, withURL bool) ctl.Response {
+	if err := s.startAuthLocked(a); err != nil {
+		return errorf("%v", err)
+	}
+	return pendingResponse(a, withURL)
+}
+
+func pendingResponse(a *account, withURL bool) ctl.Response {
+	r := ctl.Response{Kind: ctl.KindPending}
+	if withURL {
+		r.Payload = a.pending.url
+	}
+	return r
+}
+
+// revoke forgets the account's tokens and any pending request.
+func (s *Server) revoke(name string) ctl.Response {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.accounts[name]
+	if a == nil {
+		return noAccount(name)
+	}
+	if a.phase != phaseNone {
+		s.dropLocked(a)
+		s.events.push(name, eventRevoked)
+		s.log.Info("tokens revoked", "account", name)
+	}
+	return ok("")
+}
+
+// dropLocked forgets everything about a and makes in-flight work stale.
+func (s *Server) dropLocked(a *account) {
+	if a.pending != nil {
+		delete(s.byState, a.pending.state)
+	}
+	a.resetLocked(phaseNone)
+}
+
+// Info is what the server tells `pizauth info` about itself.
+type Info struct {
+	HTTPPort    string `json:"http_port"`
+	HTTPSPort   string `json:"https_port"`
+	HTTPSPubKey string `json:"https_pub_key"`
+}
+
+func (s *Server) info() ctl.Response {
+	in := Info{HTTPPort: portString(s.listeners.HTTPPort), HTTPSPort: portString(s.listeners.HTTPSPort), HTTPSPubKey: s.listeners.HTTPSPubKey}
+	if in.HTTPSPubKey == "" {
+		in.HTTPSPubKey = "none"
+	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		return errorf("encoding info: %v", err)
+	}
+	return ok(string(b))
+}
+
+func portString(p int) string {
+	if p == 0 {
+		return "none"
+	}
+	return fmt.Sprint(p)
+}

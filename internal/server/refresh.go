@@ -1,0 +1,113 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pizauth-go/pizauth/internal/oauth"
+	"github.com/pizauth-go/pizauth/internal/secret"
+)
+
+// errStale ends work whose account moved on meanwhile.
+var errStale = errors.New("account changed meanwhile")
+
+// transientErrorEvery is how many consecutive transient failures pass
+// between runs of transient_error_if_cmd.
+const transientErrorEvery = 6
+
+// maxRetryAfter caps a provider's Retry-After.
+const maxRetryAfter = time.Hour
+
+// startRefreshLocked refreshes a's token in the background unless a refresh
+// is already under way (single flight).
+func (s *Server) startRefreshLocked(a *account) {
+	t := a.token
+	if t.refreshing {
+		return
+	}
+	t.refreshing = true
+	t.lastAttempt = now()
+	a.due = time.Time{}
+	gen, refresh := a.gen, t.refresh
+	redirectURI, err := s.redirectURI(a.cfg)
+	if err != nil {
+		// Without a listener the redirect URI only matters to providers
+		// that check it on refresh; send the configured one.
+		redirectURI = a.cfg.RedirectURI
+	}
+	p := params(a.cfg, redirectURI)
+	s.background(func(ctx context.Context) {
+		tok, err := s.tokens.Refresh(ctx, p, refresh)
+		s.finishRefresh(a, gen, refresh, tok, err)
+	})
+}
+
+// finishRefresh records the outcome of a refresh.
+func (s *Server) finishRefresh(a *account, gen uint64, previous secret.String, tok *oauth.Token, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	name := a.cfg.Name
+	if !s.currentLocked(a, gen) {
+		s.log.Debug("discarding the result of a stale refresh", "account", name)
+		return
+	}
+	a.token.refreshing = false
+	if err == nil {
+		s.setTokenLocked(a, tok, now(), previous)
+		s.events.push(name, eventRefreshed)
+		s.log.Info("access token refreshed", "account", name, "expires", a.token.expiry)
+		return
+	}
+	class, retryAfter := oauth.Classify(err)
+	if class == oauth.Permanent {
+		s.invalidateLocked(a, fmt.Sprintf("refreshing the token of %s failed: %v", name, err), true)
+		return
+	}
+	s.transientFailureLocked(a, err, retryAfter)
+}
+
+// transientFailureLocked keeps the token and schedules a retry after
+// refresh_retry, or after the provider's Retry-After when that is later.
+func (s *Server) transientFailureLocked(a *account, err error, retryAfter time.Duration) {
+	t := a.token
+	t.failures++
+	delay := max(a.cfg.RefreshRetry, min(retryAfter, maxRetryAfter))
+	s.scheduleLocked(a, now().Add(delay))
+	s.log.Warn("refresh failed; will retry", "account", a.cfg.Name, "failures", t.failures, "retry_in", delay, "err", err)
+	if cmd := s.cfg.TransientErrorIfCmd; cmd != "" && t.failures%transientErrorEvery == 0 {
+		gen := a.gen
+		s.background(func(ctx context.Context) { s.askTransientErrorCmd(ctx, a, gen, cmd, err) })
+	}
+}
+
+// askTransientErrorCmd runs transient_error_if_cmd: exit 0 keeps waiting,
+// anything else makes the failure permanent.
+func (s *Server) askTransientErrorCmd(ctx context.Context, a *account, gen uint64, cmd string, cause error) {
+	name := a.cfg.Name
+	env := []string{"PIZAUTH_ACCOUNT=" + name}
+	runErr := s.runCommand(ctx, s.log, "transient_error_if_cmd", cmd, env, s.timeouts.transientError)
+	if runErr == nil || ctx.Err() != nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.currentLocked(a, gen) || a.phase != phaseActive {
+		return
+	}
+	s.invalidateLocked(a, fmt.Sprintf("refreshing the token of %s keeps failing (%v) and transient_error_if_cmd %v", name, cause, runErr), true)
+}
+
+// invalidateLocked drops a's token, emits token_invalidated and, when
+// notify is set, tells the user why.
+func (s *Server) invalidateLocked(a *account, reason string, notify bool) {
+	name := a.cfg.Name
+	s.dropLocked(a)
+	s.events.push(name, eventInvalidated)
+	if notify {
+		s.notifyErrorLocked(name, reason)
+		return
+	}
+	s.log.Info("access token invalidated", "account", name, "reason", reason)
+}

@@ -1,0 +1,66 @@
+package server
+
+import (
+	"github.com/pizauth-go/pizauth/internal/config"
+	"github.com/pizauth-go/pizauth/internal/ctl"
+)
+
+// reload re-reads the configuration file. A broken file changes nothing.
+func (s *Server) reload() ctl.Response {
+	if s.reloading != nil {
+		s.reloading()
+	}
+	if s.reloaded != nil {
+		defer s.reloaded()
+	}
+	cfg, err := config.Load(s.configPath)
+	if err != nil {
+		s.log.Error("reload refused: the configuration is invalid", "err", err)
+		return errorf("%v", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.applyConfigLocked(cfg)
+	s.log.Info("configuration reloaded", "accounts", len(cfg.Accounts))
+	return ok("")
+}
+
+// applyConfigLocked swaps cfg in. Accounts whose security-relevant settings
+// are unchanged keep their state; changed and removed accounts lose it.
+func (s *Server) applyConfigLocked(cfg *config.Config) {
+	if cfg.HTTPListen != s.cfg.HTTPListen || cfg.HTTPSListen != s.cfg.HTTPSListen {
+		s.log.Warn("http_listen and https_listen changes take effect when the server restarts")
+	}
+	old := s.accounts
+	s.accounts = make(map[string]*account, len(cfg.Accounts))
+	s.cfg = cfg
+	for _, ac := range cfg.Accounts {
+		a := old[ac.Name]
+		if a == nil || !a.cfg.SameSecurity(ac) {
+			s.accounts[ac.Name] = &account{cfg: ac}
+			continue
+		}
+		delete(old, ac.Name)
+		a.cfg = ac
+		s.accounts[ac.Name] = a
+		s.rescheduleLocked(a)
+	}
+	for name, a := range old {
+		had := a.phase == phaseActive
+		s.dropLocked(a)
+		if had {
+			s.events.push(name, eventInvalidated)
+		}
+	}
+}
+
+// rescheduleLocked recomputes a's due time after its timing settings may
+// have changed.
+func (s *Server) rescheduleLocked(a *account) {
+	switch {
+	case a.phase == phasePending && !a.pending.notified.IsZero():
+		s.scheduleLocked(a, a.pending.notified.Add(s.cfg.AuthNotifyInterval))
+	case a.phase == phaseActive && !a.token.refreshing && a.token.failures == 0:
+		s.scheduleTokenLocked(a)
+	}
+}

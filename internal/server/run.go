@@ -1,0 +1,137 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+
+	"github.com/pizauth-go/pizauth/internal/config"
+	"github.com/pizauth-go/pizauth/internal/ctl"
+	"github.com/pizauth-go/pizauth/internal/redirect"
+)
+
+// RunOptions configure Run.
+type RunOptions struct {
+	ConfigPath string
+	Config     *config.Config // already validated
+	RuntimeDir string         // exists, mode 0700
+	Logger     *slog.Logger
+	// Ready is called once the server answers requests and startup_cmd has
+	// finished; nil when nobody waits for it.
+	Ready func(Listeners)
+	// Reload delivers requests to reload the configuration (SIGHUP).
+	Reload <-chan os.Signal
+	// Reloading and Reloaded, when set, are called around every reload,
+	// whether asked for by a client or through Reload.
+	Reloading, Reloaded func()
+}
+
+// Run serves until ctx is done or a client asks for shutdown: the control
+// socket, the redirect listeners, the refresher and the user's commands.
+// It fails at once when another server holds the runtime directory.
+func Run(ctx context.Context, o RunOptions) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	control, err := ctl.Listen(o.RuntimeDir)
+	if err != nil {
+		return err
+	}
+	defer control.Close()
+	redirects, ports, err := listenRedirects(o.Config)
+	if err != nil {
+		return err
+	}
+	s := New(ctx, Options{
+		ConfigPath: o.ConfigPath, Config: o.Config, Logger: o.Logger,
+		Listeners: ports, Shutdown: cancel,
+	})
+	s.reloading, s.reloaded = o.Reloading, o.Reloaded
+	s.Start()
+	s.wg.Go(func() { s.reloadOn(ctx, o.Reload) })
+	var serving sync.WaitGroup
+	serving.Go(func() {
+		if err := control.Serve(ctx, s, s.log); err != nil {
+			s.log.Error("control socket failed", "err", err)
+			cancel()
+		}
+	})
+	for _, l := range redirects {
+		serving.Go(func() {
+			if err := l.Serve(ctx, s.HandleRedirect); err != nil && !errors.Is(err, context.Canceled) {
+				s.log.Error("redirect listener failed", "err", err)
+				cancel()
+			}
+		})
+	}
+	s.log.Info("server started", "socket", control.Path(), "http_port", ports.HTTPPort, "https_port", ports.HTTPSPort)
+	s.startup(ctx, o.Ready, ports)
+	<-ctx.Done()
+	serving.Wait()
+	s.Wait()
+	s.log.Info("server stopped")
+	return nil
+}
+
+// listenRedirects binds the configured redirect listeners.
+func listenRedirects(cfg *config.Config) ([]*redirect.Listener, Listeners, error) {
+	var ls []*redirect.Listener
+	var ports Listeners
+	if cfg.HTTPListen != "" {
+		l, err := redirect.Listen(cfg.HTTPListen, nil)
+		if err != nil {
+			return nil, ports, fmt.Errorf("http_listen %q: %w", cfg.HTTPListen, err)
+		}
+		ls, ports.HTTPPort = append(ls, l), l.Port()
+	}
+	if cfg.HTTPSListen != "" {
+		cert, pub, err := redirect.SelfSigned()
+		if err != nil {
+			closeAll(ls)
+			return nil, ports, fmt.Errorf("creating the HTTPS certificate: %w", err)
+		}
+		l, err := redirect.Listen(cfg.HTTPSListen, &cert)
+		if err != nil {
+			closeAll(ls)
+			return nil, ports, fmt.Errorf("https_listen %q: %w", cfg.HTTPSListen, err)
+		}
+		ls, ports.HTTPSPort, ports.HTTPSPubKey = append(ls, l), l.Port(), pub
+	}
+	return ls, ports, nil
+}
+
+func closeAll(ls []*redirect.Listener) {
+	for _, l := range ls {
+		l.Close()
+	}
+}
+
+// startup runs startup_cmd, if any, then reports readiness.
+func (s *Server) startup(ctx context.Context, ready func(Listeners), ports Listeners) {
+	s.mu.Lock()
+	cmd := s.cfg.StartupCmd
+	s.mu.Unlock()
+	if cmd != "" {
+		if err := s.runCommand(ctx, s.log, "startup_cmd", cmd, nil, 0); err != nil {
+			s.log.Warn("startup_cmd failed", "err", err)
+		}
+	}
+	if ready != nil && ctx.Err() == nil {
+		ready(ports)
+	}
+}
+
+// reloadOn reloads the configuration whenever reload delivers, until ctx is
+// done.
+func (s *Server) reloadOn(ctx context.Context, reload <-chan os.Signal) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-reload:
+			s.reload()
+		}
+	}
+}

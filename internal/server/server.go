@@ -1,0 +1,157 @@
+// Package server is the pizauth daemon: it holds every account's token state
+// in memory, answers control requests, receives OAuth redirects, refreshes
+// tokens in the background and runs the user's commands.
+//
+// All account state is guarded by one mutex, Server.mu, which is never held
+// across I/O. Slow work (code exchange, refresh, user commands) runs in
+// goroutines owned by the server's root context; it captures the account's
+// generation before it starts and writes its result only if the generation is
+// unchanged, so late results never overwrite newer state.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pizauth-go/pizauth/internal/config"
+	"github.com/pizauth-go/pizauth/internal/oauth"
+	"github.com/pizauth-go/pizauth/internal/secret"
+	"github.com/pizauth-go/pizauth/internal/shellcmd"
+)
+
+// TokenEndpoint is the provider's token endpoint; *oauth.Client implements it.
+type TokenEndpoint interface {
+	Exchange(ctx context.Context, p oauth.Params, code, verifier secret.String) (*oauth.Token, error)
+	Refresh(ctx context.Context, p oauth.Params, refresh secret.String) (*oauth.Token, error)
+}
+
+// CommandRunner runs a user command; shellcmd.Run implements it.
+type CommandRunner func(ctx context.Context, log *slog.Logger, name, command string, env []string, timeout time.Duration) error
+
+// Listeners describes the redirect listeners, fixed for the server's life.
+type Listeners struct {
+	HTTPPort    int    // 0 when HTTP is off
+	HTTPSPort   int    // 0 when HTTPS is off
+	HTTPSPubKey string // colon-separated hex of the certificate's public key
+}
+
+// Options configure a Server.
+type Options struct {
+	ConfigPath string         // re-read by reload
+	Config     *config.Config // already validated
+	Logger     *slog.Logger
+	Tokens     TokenEndpoint // nil: an oauth.Client with the default HTTP client
+	RunCommand CommandRunner // nil: shellcmd.Run
+	Listeners  Listeners
+	// Shutdown is called when a client asks the server to stop.
+	Shutdown func()
+}
+
+// Server is the daemon's state and logic, independent of sockets.
+type Server struct {
+	log        *slog.Logger
+	tokens     TokenEndpoint
+	runCommand CommandRunner
+	configPath string
+	listeners  Listeners
+	shutdown   func()
+	timeouts   commandTimeouts
+	// reloading and reloaded, when set, are called around reloads.
+	reloading, reloaded func()
+	sched               *scheduler
+	events              *eventQueue
+	ctx                 context.Context // root of all background work
+	wg                  sync.WaitGroup  // background work
+
+	mu       sync.Mutex // guards the fields below and every account's state
+	cfg      *config.Config
+	accounts map[string]*account
+	byState  map[string]*account // pending requests by OAuth state
+}
+
+// New returns a server for o.Config whose background work lives until ctx is
+// done. Call Start to run its loops.
+func New(ctx context.Context, o Options) *Server {
+	s := &Server{
+		log:        o.Logger,
+		tokens:     o.Tokens,
+		runCommand: o.RunCommand,
+		configPath: o.ConfigPath,
+		listeners:  o.Listeners,
+		shutdown:   o.Shutdown,
+		timeouts:   defaultTimeouts,
+		sched:      newScheduler(),
+		events:     newEventQueue(),
+		ctx:        ctx,
+		cfg:        o.Config,
+		accounts:   make(map[string]*account, len(o.Config.Accounts)),
+		byState:    make(map[string]*account),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.tokens == nil {
+		s.tokens = &oauth.Client{HTTP: oauth.NewHTTPClient()}
+	}
+	if s.runCommand == nil {
+		s.runCommand = shellcmd.Run
+	}
+	if s.shutdown == nil {
+		s.shutdown = func() {}
+	}
+	for _, ac := range o.Config.Accounts {
+		s.accounts[ac.Name] = &account{cfg: ac}
+	}
+	return s
+}
+
+// Start runs the scheduler and the token event queue until the root context
+// is done.
+func (s *Server) Start() {
+	s.wg.Go(func() { s.sched.run(s.ctx, s.onDue) })
+	s.wg.Go(func() { s.events.run(s.ctx, s.deliverEvent) })
+}
+
+// Wait blocks until all background work has stopped, which happens once the
+// root context is done.
+func (s *Server) Wait() { s.wg.Wait() }
+
+// background runs f in a goroutine owned by the server.
+func (s *Server) background(f func(ctx context.Context)) {
+	s.wg.Go(func() { f(s.ctx) })
+}
+
+// current reports whether a is still the account of its name at generation
+// gen, i.e. whether work started at gen may write its result.
+func (s *Server) currentLocked(a *account, gen uint64) bool {
+	return s.accounts[a.cfg.Name] == a && a.gen == gen
+}
+
+// scheduleLocked makes the scheduler look at a at time at.
+func (s *Server) scheduleLocked(a *account, at time.Time) {
+	a.due = at
+	s.sched.schedule(a.cfg.Name, at)
+}
+
+// onDue is called by the scheduler when an account's due time arrives.
+func (s *Server) onDue(e dueEntry) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.accounts[e.name]
+	if a == nil || !a.due.Equal(e.at) {
+		return // stale entry: the account was rescheduled or removed
+	}
+	a.due = time.Time{}
+	switch a.phase {
+	case phasePending:
+		s.notifyAuthLocked(a)
+	case phaseActive:
+		if a.token.refresh.IsZero() {
+			s.invalidateLocked(a, "access token expired and the provider gave no refresh token", false)
+			return
+		}
+		s.startRefreshLocked(a)
+	}
+}
