@@ -35,7 +35,7 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		Setup:               setupScript,
-		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"idp": cmdIDP, "browse": cmdBrowse, "waitserver": cmdWaitServer, "expand": cmdExpand, "waitfor": cmdWaitFor},
+		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"idp": cmdIDP, "browse": cmdBrowse, "waitserver": cmdWaitServer, "expand": cmdExpand, "waitfor": cmdWaitFor, "showmany": cmdShowMany, "sigserver": cmdSigServer, "hostile": cmdHostile},
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 	})
