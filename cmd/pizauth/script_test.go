@@ -20,6 +20,19 @@ import (
 	"github.com/pizauth-go/pizauth/internal/testidp"
 )
 
+// scriptCmds are the scripts' own commands; files that add commands for
+// their scripts register them from init.
+var scriptCmds = map[string]func(*testscript.TestScript, bool, []string){
+	"idp":        cmdIDP,
+	"browse":     cmdBrowse,
+	"waitserver": cmdWaitServer,
+	"expand":     cmdExpand,
+	"waitfor":    cmdWaitFor,
+	"showmany":   cmdShowMany,
+	"sigserver":  cmdSigServer,
+	"hostile":    cmdHostile,
+}
+
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){"pizauth": main})
 }
@@ -35,7 +48,7 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		Setup:               setupScript,
-		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"idp": cmdIDP, "browse": cmdBrowse, "waitserver": cmdWaitServer, "expand": cmdExpand, "waitfor": cmdWaitFor, "showmany": cmdShowMany, "sigserver": cmdSigServer, "hostile": cmdHostile},
+		Cmds:                scriptCmds,
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 	})
