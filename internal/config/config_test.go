@@ -233,3 +233,20 @@ func TestLoadMissingFile(t *testing.T) {
 		t.Errorf("got %v; want an error wrapping fs.ErrNotExist", err)
 	}
 }
+
+func TestConfigDoesNotAliasSource(t *testing.T) {
+	src := []byte(acct + "client_secret = \"s\";\nscopes = [\"x\"];\nauth_uri_fields = { \"k\": \"v\" };\n}\n")
+	c, err := Parse("p.conf", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range src {
+		src[i] = '#'
+	}
+	a := c.Accounts[0]
+	got := []string{a.Name, a.AuthURI, a.TokenURI, a.ClientID, a.ClientSecret.Reveal(), a.Scopes[0], a.AuthURIFields[0].Key, a.AuthURIFields[0].Value}
+	want := []string{"a", "https://i/a", "https://i/t", "c", "s", "x", "k", "v"}
+	if !slices.Equal(got, want) {
+		t.Errorf("after overwriting the source got %q; want %q", got, want)
+	}
+}

@@ -10,7 +10,7 @@ func digestBase() *Account {
 	return &Account{
 		Name: "work", AuthURI: "https://i/a", TokenURI: "https://i/t", ClientID: "id",
 		ClientSecret: "s", RedirectURI: "http://localhost/", Scopes: []string{"a", "b"},
-		AuthURIFields: []Field{{"k", "v"}},
+		AuthURIFields:  []Field{{"k", "v"}},
 		RefreshAtLeast: time.Hour, RefreshBeforeExpiry: time.Minute, RefreshRetry: time.Second,
 	}
 }

@@ -21,6 +21,21 @@ type Error struct {
 	Source string
 }
 
+// maxQuoted is how much of an input a message quotes.
+const maxQuoted = 64
+
+// clip shortens s for quoting in a message.
+func clip(s string) string {
+	if len(s) <= maxQuoted {
+		return s
+	}
+	end := maxQuoted
+	for i := 0; i < utf8.UTFMax && end > 0 && !utf8.RuneStart(s[end]); i++ {
+		end--
+	}
+	return s[:end] + "..."
+}
+
 // maxShown is how much of a long source line Error shows around the column.
 const maxShown = 120
 
@@ -70,12 +85,14 @@ func excerpt(line string, col int) (string, int) {
 	if len(line) <= maxShown {
 		return line, col
 	}
+	// Cut at rune boundaries, but only a few bytes back: invalid UTF-8
+	// may have none.
 	start := max(0, col-maxShown/2)
-	for start > 0 && !utf8.RuneStart(line[start]) {
+	for i := 0; i < utf8.UTFMax && start > 0 && !utf8.RuneStart(line[start]); i++ {
 		start--
 	}
 	end := min(len(line), start+maxShown)
-	for end < len(line) && !utf8.RuneStart(line[end]) {
+	for i := 0; i < utf8.UTFMax && end < len(line) && !utf8.RuneStart(line[end]); i++ {
 		end--
 	}
 	shown, caret := line[start:end], col-start
@@ -89,7 +106,7 @@ func excerpt(line string, col int) (string, int) {
 }
 
 // errorAt builds the Error for byte offset pos of src.
-func errorAt(file string, src []byte, pos int, secrets []span, msg string) *Error {
+func errorAt(file string, src []byte, pos int, msg string) *Error {
 	pos = max(0, min(pos, len(src)))
 	start := bytes.LastIndexByte(src[:pos], '\n') + 1
 	end := len(src)
@@ -104,7 +121,7 @@ func errorAt(file string, src []byte, pos int, secrets []span, msg string) *Erro
 		Line:   lineOf(src, start),
 		Col:    pos - start + 1,
 		Msg:    msg,
-		Source: maskSecrets(src, start, max(start, end), secrets),
+		Source: maskSecrets(src, start, max(start, end)),
 	}
 }
 
@@ -113,10 +130,14 @@ func lineOf(src []byte, pos int) int {
 	return 1 + bytes.Count(src[:max(0, min(pos, len(src)))], []byte{'\n'})
 }
 
-// maskSecrets returns src[start:end] with client secrets replaced by '*':
-// those the lexer recorded and, for lines not lexed yet, any string that
-// follows "client_secret =" on the line.
-func maskSecrets(src []byte, start, end int, secrets []span) string {
+// span is a range of byte offsets in the source.
+type span struct{ start, end int }
+
+// maskSecrets returns src[start:end] with client secrets replaced by '*',
+// keeping the line's length: the values of client_secret as far as src
+// lexes and, past a lexical error, any string after "client_secret =" on
+// the line.
+func maskSecrets(src []byte, start, end int) string {
 	line := string(src[start:end])
 	var masked []byte
 	mask := func(from, to int) {
@@ -127,7 +148,7 @@ func maskSecrets(src []byte, start, end int, secrets []span) string {
 			masked[i] = '*'
 		}
 	}
-	for _, s := range secrets {
+	for _, s := range secretSpans(src) {
 		if s.start < end && s.end > start {
 			mask(s.start-start, s.end-start)
 		}
@@ -146,6 +167,34 @@ func maskSecrets(src []byte, start, end int, secrets []span) string {
 		return line
 	}
 	return string(masked)
+}
+
+// secretSpans lexes src up to its end or first lexical error and returns
+// the contents of the strings given to client_secret. A secret string that
+// does not lex runs to the end of src.
+func secretSpans(src []byte) []span {
+	var spans []span
+	l := lexer{src: src}
+	var before [2]token // the two tokens before the current one
+	for {
+		l.skipSpace()
+		start := l.off
+		t := l.next()
+		isSecret := before[0].kind == tokWord && string(src[before[0].pos:before[0].end]) == "client_secret" &&
+			before[1].kind == tokPunct && src[before[1].pos] == '='
+		switch {
+		case t.kind == tokEOF:
+			return spans
+		case t.kind == tokError:
+			if isSecret && start < len(src) && src[start] == '"' {
+				spans = append(spans, span{start + 1, len(src)})
+			}
+			return spans
+		case t.kind == tokString && isSecret:
+			spans = append(spans, span{t.pos + 1, t.end - 1})
+		}
+		before = [2]token{before[1], t}
+	}
 }
 
 // secretAfter finds the string in `= "..."` at line[i:] and returns the

@@ -102,7 +102,7 @@ func TestErrors(t *testing.T) {
 
 		// Account contents.
 		{"missing mandatory", "\naccount \"a\" {\n auth_uri = \"https://i/a\";\n}\n", 2, 9, `account "a" is missing token_uri and client_id: every account needs auth_uri, token_uri and client_id`},
-		{"empty account", `account "x" {}`, 1, 9, "is missing auth_uri and token_uri and client_id"},
+		{"empty account", `account "x" {}`, 1, 9, "is missing auth_uri, token_uri and client_id"},
 		{"empty client_id", "account \"a\" {\n client_id = \"\";", 2, 14, "client_id must not be empty"},
 		{"relative URI", "account \"a\" {\n auth_uri = \"login.example.com/authorize\";", 2, 13, `auth_uri "login.example.com/authorize" is not an absolute URI: it must start with https:// or http://`},
 		{"ftp URI", "account \"a\" {\n token_uri = \"ftp://i/t\";", 2, 15, `token_uri "ftp://i/t" must be an http or https URI, not "ftp"`},

@@ -1,10 +1,10 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -49,7 +49,7 @@ func checkFuzzError(t *testing.T, src []byte, err error) {
 	}
 	start := 0
 	for range e.Line - 1 {
-		i := strings.IndexByte(string(src[start:]), '\n')
+		i := bytes.IndexByte(src[start:], '\n')
 		if i < 0 {
 			t.Fatalf("got line %d; the input has fewer lines", e.Line)
 		}
@@ -58,8 +58,8 @@ func checkFuzzError(t *testing.T, src []byte, err error) {
 	if off := start + e.Col - 1; off > len(src) {
 		t.Fatalf("got %d:%d, offset %d; want an offset within the %d-byte input", e.Line, e.Col, off, len(src))
 	}
-	line, _, _ := strings.Cut(string(src[start:]), "\n")
-	if len(e.Source) != len(strings.TrimSuffix(line, "\r")) {
+	line, _, _ := bytes.Cut(src[start:], []byte("\n"))
+	if len(e.Source) != len(bytes.TrimSuffix(line, []byte("\r"))) {
 		t.Fatalf("got Source %q; want line %d, %q (masked secrets keep lengths)", e.Source, e.Line, line)
 	}
 }

@@ -31,24 +31,15 @@ type token struct {
 	escaped bool // a string with escapes: offsets in val do not map to the source
 }
 
-// span is a range of byte offsets in the source.
-type span struct{ start, end int }
-
 // lexer splits the source into tokens. It never allocates for a token but
 // for strings containing escapes.
 type lexer struct {
 	src []byte
 	off int
-	// secretNext marks the next string as a client secret; lexed secrets
-	// are recorded in secrets so that errors can mask them.
-	secretNext bool
-	secrets    []span
 }
 
 // next returns the next token, or a tokError token.
 func (l *lexer) next() token {
-	secret := l.secretNext
-	l.secretNext = false
 	l.skipSpace()
 	if l.off >= len(l.src) {
 		return token{kind: tokEOF, pos: len(l.src), end: len(l.src)}
@@ -56,7 +47,7 @@ func (l *lexer) next() token {
 	c := l.src[l.off]
 	switch {
 	case c == '"':
-		return l.lexString(secret)
+		return l.lexString()
 	case c >= '0' && c <= '9':
 		return l.lexTime()
 	case isWordStart(c):
@@ -139,7 +130,7 @@ func (l *lexer) lexTime() token {
 	for l.off < len(l.src) && (isWordByte(l.src[l.off]) || l.src[l.off] == '.') {
 		l.off++
 	}
-	text := l.src[start:l.off]
+	text := clip(string(l.src[start:l.off]))
 	unit := unitOf(l.src[digitsEnd:l.off])
 	switch {
 	case digitsEnd == l.off:
@@ -172,7 +163,7 @@ func unitOf(suffix []byte) time.Duration {
 
 // lexString lexes a double-quoted string. Strings may span lines, as in the
 // original pizauth.
-func (l *lexer) lexString(secret bool) token {
+func (l *lexer) lexString() token {
 	start := l.off
 	i := start + 1
 	seg := i // start of the not yet copied part, when escaped
@@ -181,7 +172,6 @@ func (l *lexer) lexString(secret bool) token {
 		switch l.src[i] {
 		case '"':
 			l.off = i + 1
-			l.noteSecret(secret, start+1, i)
 			t := token{kind: tokString, pos: start, end: l.off}
 			if b != nil {
 				t.val, t.escaped = string(append(b, l.src[seg:i]...)), true
@@ -196,23 +186,13 @@ func (l *lexer) lexString(secret bool) token {
 			}
 			if i+1 < len(l.src) {
 				l.off = len(l.src)
-				l.noteSecret(secret, start+1, len(l.src))
 				return l.errTok(i, badEscape(l.src[i+1:]))
 			}
 		}
 		i++
 	}
 	l.off = len(l.src)
-	l.noteSecret(secret, start+1, len(l.src))
 	return l.errTok(start, `unterminated string: add the closing "`)
-}
-
-// noteSecret records the contents of a client secret string so that error
-// messages can mask them.
-func (l *lexer) noteSecret(secret bool, start, end int) {
-	if secret {
-		l.secrets = append(l.secrets, span{start, end})
-	}
 }
 
 // badEscape describes the escape whose character starts rest.

@@ -138,9 +138,9 @@ func unknownOption(name string, inAccount bool) string {
 		candidates = append(append([]option(nil), globalOptions[:]...), option{name: "account"})
 	}
 	if s := closest(name, candidates); s != "" {
-		return fmt.Sprintf("unknown option %q: did you mean %s?", name, s)
+		return fmt.Sprintf("unknown option %q: did you mean %s?", clip(name), s)
 	}
-	return fmt.Sprintf("unknown option %q", name)
+	return fmt.Sprintf("unknown option %q", clip(name))
 }
 
 // closest returns the candidate nearest to name in edit distance, ignoring

@@ -65,6 +65,33 @@ func TestErrorLongLine(t *testing.T) {
 	}
 }
 
+func TestErrorLongInvalidUTF8(t *testing.T) {
+	// A long run of continuation bytes has no rune boundary to cut at.
+	src := strings.Repeat("\x80", 500)
+	e := parseError(t, "p.conf", src)
+	if got := e.Error(); !strings.Contains(got, "invalid UTF-8") || strings.Contains(got, "\x80") {
+		t.Errorf("got %q; want an invalid UTF-8 error showing U+FFFD", got)
+	}
+}
+
+func TestLongInputsClipped(t *testing.T) {
+	long := strings.Repeat("x", 10000)
+	for _, src := range []string{
+		long + " = 1s;",
+		"refresh_retry = " + strings.Repeat("9", 10000) + "s;",
+		"account \"" + long + " \" {",
+		"account \"a\" {\n auth_uri = \"" + long + "\";",
+		"http_listen = \"" + long + "\";",
+		acct + "auth_uri_fields = { \"" + long + "\" };",
+		"startup_cmd = " + long + ";",
+	} {
+		e := parseError(t, "p.conf", src)
+		if len(e.Msg) > 300 {
+			t.Errorf("got a %d-byte message %.80q...; want inputs clipped", len(e.Msg), e.Msg)
+		}
+	}
+}
+
 func TestErrorMasksSecrets(t *testing.T) {
 	const s = "hunter2"
 	tests := []struct {

@@ -42,13 +42,13 @@ func checkName(name string) string {
 			continue // printable ASCII, the usual case
 		}
 		if unicode.In(r, unicode.Cc, unicode.Zl, unicode.Zp) {
-			return fmt.Sprintf("account name %q contains a control character: use a name you can type on the command line", name)
+			return fmt.Sprintf("account name %q contains a control character: use a name you can type on the command line", clip(name))
 		}
 	}
 	first, _ := utf8.DecodeRuneInString(name)
 	last, _ := utf8.DecodeLastRuneInString(name)
 	if unicode.IsSpace(first) || unicode.IsSpace(last) {
-		return fmt.Sprintf("account name %q has leading or trailing whitespace: remove it", name)
+		return fmt.Sprintf("account name %q has leading or trailing whitespace: remove it", clip(name))
 	}
 	return ""
 }
@@ -57,22 +57,22 @@ func checkName(name string) string {
 // at is the byte offset in uri of the problem, or -1.
 func checkURI(opt, uri string) (msg string, at int) {
 	if i := strings.IndexByte(uri, '#'); i >= 0 {
-		return fmt.Sprintf("%s must not have a #fragment: remove %q", opt, uri[i:]), i
+		return fmt.Sprintf("%s must not have a #fragment: remove %q", opt, clip(uri[i:])), i
 	}
 	u, err := url.Parse(uri)
 	if err != nil {
 		if ue := (*url.Error)(nil); errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return fmt.Sprintf("%s %q is not a valid URI: %v", opt, uri, err), -1
+		return fmt.Sprintf("%s %q is not a valid URI: %v", opt, clip(uri), err), -1
 	}
 	switch {
 	case u.Scheme == "":
-		return fmt.Sprintf("%s %q is not an absolute URI: it must start with https:// or http://", opt, uri), -1
+		return fmt.Sprintf("%s %q is not an absolute URI: it must start with https:// or http://", opt, clip(uri)), -1
 	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Sprintf("%s %q must be an http or https URI, not %q", opt, uri, u.Scheme), 0
+		return fmt.Sprintf("%s %q must be an http or https URI, not %q", opt, clip(uri), clip(u.Scheme)), 0
 	case u.Hostname() == "":
-		return fmt.Sprintf("%s %q has no host: write it as %s://host/path", opt, uri, u.Scheme), -1
+		return fmt.Sprintf("%s %q has no host: write it as %s://host/path", opt, clip(uri), u.Scheme), -1
 	}
 	return "", -1
 }
@@ -85,39 +85,12 @@ func checkListen(opt, addr string) string {
 		if ae := (*net.AddrError)(nil); errors.As(err, &ae) {
 			err = errors.New(ae.Err)
 		}
-		return fmt.Sprintf(`%s %q is not host:port (e.g. "127.0.0.1:0" or "[::1]:8080"): %v`, opt, addr, err)
+		return fmt.Sprintf(`%s %q is not host:port (e.g. "127.0.0.1:0" or "[::1]:8080"): %v`, opt, clip(addr), err)
 	}
 	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-		return fmt.Sprintf("%s %q has an invalid port %q: want a number from 0 to 65535 (0 picks a free port)", opt, addr, port)
+		return fmt.Sprintf("%s %q has an invalid port %q: want a number from 0 to 65535 (0 picks a free port)", opt, clip(addr), clip(port))
 	}
 	return ""
-}
-
-// finishAccount checks an account block once it is closed.
-func (p *parser) finishAccount(st *accountState) *Error {
-	a := st.acc
-	var missing []string
-	for _, id := range []int{aAuthURI, aTokenURI, aClientID} {
-		if st.seen[id] == 0 {
-			missing = append(missing, accountOptions[id].name)
-		}
-	}
-	if missing != nil {
-		return p.errorf(st.namePos, "account %q is missing %s: every account needs auth_uri, token_uri and client_id",
-			a.Name, strings.Join(missing, " and "))
-	}
-	if hint := st.seen[aLoginHint] - 1; hint >= 0 {
-		if st.hintKeyPos >= 0 {
-			return p.errorf(max(hint, st.hintKeyPos),
-				"login_hint is set both as an option and as an auth_uri_fields key: drop the deprecated login_hint option")
-		}
-		a.AuthURIFields = append(a.AuthURIFields, Field{Key: "login_hint", Value: st.loginHint})
-	}
-	if a.RedirectURI == "" {
-		a.RedirectURI = defaultRedirectURI
-	}
-	p.accounts = append(p.accounts, st.accountMeta)
-	return nil
 }
 
 // finish checks what needs the whole file, fills in the accounts'
@@ -163,8 +136,8 @@ func (p *parser) checkRedirect(m accountMeta) *Error {
 		return nil
 	case m.redirectPos < 0:
 		return p.errorf(m.namePos, "account %q uses the default redirect_uri %q but %s is none: set %s, or give the account an %s redirect_uri",
-			m.acc.Name, defaultRedirectURI, opt, opt, other)
+			clip(m.acc.Name), defaultRedirectURI, opt, opt, other)
 	}
 	return p.errorf(m.redirectPos, "account %q has an %s redirect_uri but %s is none: set %s, or use an %s redirect_uri",
-		m.acc.Name, scheme, opt, opt, other)
+		clip(m.acc.Name), scheme, opt, opt, other)
 }

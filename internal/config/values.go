@@ -1,6 +1,72 @@
 package config
 
-import "slices"
+import (
+	"bytes"
+	"slices"
+)
+
+// value is an option's value. Times and none are in tok.
+type value struct {
+	tok        token  // the value's first token
+	str        string // the value of a string
+	end        int    // offset just past the value
+	list       []string
+	fields     []Field
+	hintKeyPos int // as accountState.hintKeyPos
+}
+
+// value parses the value of opt, starting at the current token.
+func (p *parser) value(opt option) (value, *Error) {
+	v := value{tok: p.tok, end: p.tok.end, hintKeyPos: -1}
+	var ok bool
+	switch opt.kind {
+	case kString, kURI:
+		ok = p.tok.kind == tokString
+	case kTime:
+		ok = p.tok.kind == tokTime
+	case kListen:
+		ok = p.tok.kind == tokString || p.isWord("none")
+	case kList:
+		if p.isPunct('[') {
+			return p.list(opt, v)
+		}
+	case kFields:
+		if p.isPunct('{') {
+			return p.fields(opt, v)
+		}
+	}
+	if !ok {
+		return v, p.wrongType(opt, p.tok)
+	}
+	if p.tok.kind == tokString && opt.kind != kURI { // URIs: see setURI
+		v.str = p.text(p.tok)
+	}
+	return v, p.advance()
+}
+
+func (p *parser) wrongType(opt option, t token) *Error {
+	if opt.kind == kTime && t.kind == tokString && !t.escaped {
+		s := p.contents(t)
+		if unit := bytes.TrimLeft(s, "0123456789"); len(unit) < len(s) && unitOf(unit) != 0 {
+			return p.errorf(t.pos, "%s needs %s without quotes, found a string", opt.name, opt.kind.need())
+		}
+	}
+	return p.errorf(t.pos, "%s needs %s, found %s", opt.name, opt.kind.need(), p.describe(t))
+}
+
+// text returns the value of a string token as a new string: the Config
+// does not retain the source.
+func (p *parser) text(t token) string {
+	if t.escaped {
+		return t.val
+	}
+	return string(p.contents(t))
+}
+
+// contents returns the bytes between the quotes of an unescaped string.
+func (p *parser) contents(t token) []byte {
+	return p.src[t.pos+1 : t.end-1]
+}
 
 // list parses `["a", "b"]` (a trailing comma is allowed), starting at '['.
 func (p *parser) list(opt option, v value) (value, *Error) {
@@ -33,7 +99,7 @@ func (p *parser) fields(opt option, v value) (value, *Error) {
 		}
 		k := p.text(key)
 		if slices.Contains(reservedFields, k) {
-			return v, p.errorf(key.pos, "%s key %q is reserved: pizauth sets it itself", opt.name, k)
+			return v, p.errorf(key.pos, "%s key %q is reserved: pizauth sets it itself", opt.name, clip(k))
 		}
 		if k == "login_hint" && v.hintKeyPos < 0 {
 			v.hintKeyPos = key.pos
@@ -42,13 +108,13 @@ func (p *parser) fields(opt option, v value) (value, *Error) {
 			return v, err
 		}
 		if !p.isPunct(':') {
-			return v, p.errorf(p.tok.pos, "expected : after the key %q in %s, found %s", k, opt.name, p.describe(p.tok))
+			return v, p.errorf(p.tok.pos, "expected : after the key %q in %s, found %s", clip(k), opt.name, p.describe(p.tok))
 		}
 		if err := p.advance(); err != nil {
 			return v, err
 		}
 		if p.tok.kind != tokString {
-			return v, p.errorf(p.tok.pos, "expected a value in double quotes for the key %q in %s, found %s", k, opt.name, p.describe(p.tok))
+			return v, p.errorf(p.tok.pos, "expected a value in double quotes for the key %q in %s, found %s", clip(k), opt.name, p.describe(p.tok))
 		}
 		v.fields = append(v.fields, Field{Key: k, Value: p.text(p.tok)})
 		if err := p.separator(opt, '}'); err != nil {
