@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"fmt"
 	"net"
@@ -16,7 +17,9 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"golang.org/x/sys/unix"
 
+	"github.com/pizauth-go/pizauth/internal/ctl"
 	"github.com/pizauth-go/pizauth/internal/paths"
 )
 
@@ -179,4 +182,61 @@ func redirectPort(ts *testscript.TestScript) string {
 	in, err := serverInfo(runtimeDir(ts))
 	ts.Check(err)
 	return in.HTTPPort
+}
+
+// cmdRaceStart starts two `pizauth server -c CONFIG` at the same instant,
+// ROUNDS times: each time exactly one must succeed, the other must say a
+// server is already running, and the one server must answer; it is then
+// shut down.
+//
+//	racestart ROUNDS CONFIG
+func cmdRaceStart(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: racestart ROUNDS CONFIG")
+	}
+	rounds, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	exe := scriptCommand(ts, "pizauth")
+	env := os.Environ()
+	for _, k := range []string{"XDG_RUNTIME_DIR", "HOME", "PATH"} {
+		env = append(env, k+"="+ts.Getenv(k))
+	}
+	sock := filepath.Join(runtimeDir(ts), paths.SocketName)
+	for round := range rounds {
+		var wg sync.WaitGroup
+		results := make([]string, 2)
+		start := make(chan struct{})
+		for i := range results {
+			wg.Go(func() {
+				cmd := exec.Command(exe, "server", "-c", ts.MkAbs(args[1]))
+				cmd.Env = env
+				<-start
+				out, err := cmd.CombinedOutput()
+				results[i] = fmt.Sprintf("%v %s", err, out)
+			})
+		}
+		close(start)
+		wg.Wait()
+		slices.Sort(results)
+		if !strings.HasPrefix(results[0], "<nil>") || !strings.Contains(results[1], "already running") {
+			ts.Fatalf("round %d: results %q; want one success and one 'already running'", round, results)
+		}
+		c := &ctl.Client{Socket: sock}
+		if _, err := c.Status(context.Background()); err != nil {
+			ts.Fatalf("round %d: the server does not answer: %v", round, err)
+		}
+		c.Shutdown(context.Background())
+		waitUnlocked(ts, filepath.Join(runtimeDir(ts), paths.LockName))
+	}
+	fmt.Fprintf(ts.Stdout(), "%d rounds: one server each\n", rounds)
+}
+
+// waitUnlocked blocks until no process holds the lock file, i.e. the server
+// has exited.
+func waitUnlocked(ts *testscript.TestScript, lock string) {
+	f, err := os.Open(lock)
+	ts.Check(err)
+	defer f.Close()
+	ts.Check(unix.Flock(int(f.Fd()), unix.LOCK_EX))
+	ts.Check(unix.Flock(int(f.Fd()), unix.LOCK_UN))
 }

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -31,6 +34,8 @@ var scriptCmds = map[string]func(*testscript.TestScript, bool, []string){
 	"showmany":   cmdShowMany,
 	"sigserver":  cmdSigServer,
 	"hostile":    cmdHostile,
+	"jsonfield":  cmdJSONField,
+	"racestart":  cmdRaceStart,
 }
 
 func TestMain(m *testing.M) {
@@ -231,6 +236,16 @@ func cmdBrowse(ts *testscript.TestScript, neg bool, args []string) {
 	var redirected string
 	client := &http.Client{
 		Timeout: 30 * time.Second,
+		Transport: &http.Transport{
+			// pizauth's HTTPS listener has a fresh self-signed certificate;
+			// its public key is saved for the script to check instead.
+			TLSClientConfig: &tls.Config{
+				InsecureSkipVerify: true,
+				VerifyConnection: func(cs tls.ConnectionState) error {
+					return savePeerKey(ts, cs)
+				},
+			},
+		},
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			redirected = req.URL.String()
 			if len(via) > 5 {
@@ -255,6 +270,40 @@ func cmdBrowse(ts *testscript.TestScript, neg bool, args []string) {
 		fmt.Fprintln(ts.Stderr(), err)
 	}
 	fmt.Fprintln(ts.Stdout(), body)
+}
+
+// savePeerKey writes the public key of a TLS peer's certificate to
+// last-tls-pubkey as colon-separated hex, the way `pizauth info` shows it.
+func savePeerKey(ts *testscript.TestScript, cs tls.ConnectionState) error {
+	der, err := x509.MarshalPKIXPublicKey(cs.PeerCertificates[0].PublicKey)
+	if err != nil {
+		return err
+	}
+	hexes := make([]string, len(der))
+	for i, b := range der {
+		hexes[i] = fmt.Sprintf("%02x", b)
+	}
+	return os.WriteFile(ts.MkAbs("last-tls-pubkey"), []byte(strings.Join(hexes, ":")+"\n"), 0o600)
+}
+
+// cmdJSONField prints the string at a dotted path of the JSON object in
+// FILE.
+//
+//	jsonfield FILE KEY[.KEY...]
+func cmdJSONField(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: jsonfield FILE KEY[.KEY...]")
+	}
+	var v any
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[0])), &v))
+	for _, k := range strings.Split(args[1], ".") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			ts.Fatalf("%s: %q is not in an object", args[0], k)
+		}
+		v = m[k]
+	}
+	fmt.Fprintln(ts.Stdout(), v)
 }
 
 func get(client *http.Client, url string) (int, string, error) {

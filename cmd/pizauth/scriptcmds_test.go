@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -50,10 +51,7 @@ func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
 	var matches func() bool
 	if args[0] == "-gone" {
 		path = ts.MkAbs(args[1])
-		matches = func() bool {
-			_, err := os.Lstat(path)
-			return os.IsNotExist(err)
-		}
+		matches = gone(path)
 	} else {
 		re := regexp.MustCompile("(?m)" + args[1])
 		path = ts.MkAbs(args[0])
@@ -62,23 +60,44 @@ func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
 			return err == nil && re.Match(b)
 		}
 	}
+	if err := waitUntil(path, matches, timeout); err != nil {
+		b, _ := os.ReadFile(path)
+		ts.Fatalf("waitfor %s: %v; the file holds:\n%s", strings.Join(args, " "), err, strings.TrimSpace(string(b)))
+	}
+}
+
+// gone is a condition for waitUntil: path does not exist.
+func gone(path string) func() bool {
+	return func() bool {
+		_, err := os.Lstat(path)
+		return os.IsNotExist(err)
+	}
+}
+
+// waitUntil waits until done() holds, re-checking whenever something in
+// path's directory changes (inotify), for at most timeout.
+func waitUntil(path string, done func() bool, timeout time.Duration) error {
 	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
-	ts.Check(err)
+	if err != nil {
+		return err
+	}
 	defer unix.Close(fd)
 	_, err = unix.InotifyAddWatch(fd, filepath.Dir(path), unix.IN_CREATE|unix.IN_MODIFY|unix.IN_CLOSE_WRITE|unix.IN_MOVED_TO|unix.IN_DELETE|unix.IN_MOVED_FROM)
-	ts.Check(err)
+	if err != nil {
+		return err
+	}
 	deadline := time.Now().Add(timeout)
 	buf := make([]byte, 64<<10)
-	for !matches() {
+	for !done() {
 		left := time.Until(deadline)
 		if left <= 0 {
-			b, _ := os.ReadFile(path)
-			ts.Fatalf("waitfor %s: not true after %v; the file holds:\n%s", strings.Join(args, " "), timeout, strings.TrimSpace(string(b)))
+			return fmt.Errorf("not true after %v", timeout)
 		}
 		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
 		if _, err := unix.Poll(fds, int(left.Milliseconds())+1); err != nil && err != unix.EINTR {
-			ts.Fatalf("poll: %v", err)
+			return fmt.Errorf("poll: %w", err)
 		}
 		unix.Read(fd, buf) // drain; the content is what counts
 	}
+	return nil
 }
