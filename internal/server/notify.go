@@ -15,7 +15,7 @@ func (s *Server) notifyAuthLocked(a *account) {
 	}
 	t := now()
 	a.pending.notified = t
-	s.scheduleLocked(a, t.Add(s.cfg.AuthNotifyInterval))
+	s.scheduleLocked(a, t.Add(max(s.cfg.AuthNotifyInterval, minInterval)))
 	env := []string{"PIZAUTH_ACCOUNT=" + name, "PIZAUTH_URL=" + url}
 	s.background(func(ctx context.Context) {
 		if err := s.runCommand(ctx, s.log, "auth_notify_cmd", cmd, env, s.timeouts.notify); err != nil {

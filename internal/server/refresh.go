@@ -20,6 +20,10 @@ const transientErrorEvery = 6
 // maxRetryAfter caps a provider's Retry-After.
 const maxRetryAfter = time.Hour
 
+// minInterval floors refresh_retry and auth_notify_interval: the original
+// accepts 0s, which would retry or notify in a busy loop.
+const minInterval = time.Second
+
 // startRefreshLocked refreshes a's token in the background unless a refresh
 // is already under way (single flight).
 func (s *Server) startRefreshLocked(a *account) {
@@ -73,7 +77,7 @@ func (s *Server) finishRefresh(a *account, gen uint64, previous secret.String, t
 func (s *Server) transientFailureLocked(a *account, err error, retryAfter time.Duration) {
 	t := a.token
 	t.failures++
-	delay := max(a.cfg.RefreshRetry, min(retryAfter, maxRetryAfter))
+	delay := max(a.cfg.RefreshRetry, min(retryAfter, maxRetryAfter), minInterval)
 	s.scheduleLocked(a, now().Add(delay))
 	s.log.Warn("refresh failed; will retry", "account", a.cfg.Name, "failures", t.failures, "retry_in", delay, "err", err)
 	if cmd := s.cfg.TransientErrorIfCmd; cmd != "" && t.failures%transientErrorEvery == 0 {

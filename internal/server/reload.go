@@ -59,7 +59,7 @@ func (s *Server) applyConfigLocked(cfg *config.Config) {
 func (s *Server) rescheduleLocked(a *account) {
 	switch {
 	case a.phase == phasePending && !a.pending.notified.IsZero():
-		s.scheduleLocked(a, a.pending.notified.Add(s.cfg.AuthNotifyInterval))
+		s.scheduleLocked(a, a.pending.notified.Add(max(s.cfg.AuthNotifyInterval, minInterval)))
 	case a.phase == phaseActive && !a.token.refreshing && a.token.failures == 0:
 		s.scheduleTokenLocked(a)
 	}
