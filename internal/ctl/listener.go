@@ -30,16 +30,22 @@ var ErrNotRunning = errors.New("pizauth authenticator not running or not respond
 // directory's lock from Listen until Close.
 type Listener struct {
 	path string
+
+	// The socket and lock are replaced when the runtime directory is
+	// removed under a running server (see recreate.go).
+	mu     sync.Mutex // guards ln, sock, lock and closed
+	closed bool
 	ln   *net.UnixListener
 	sock os.FileInfo // the socket file as created, recognised again by Close
 	lock *os.File    // flock'ed for the life of the Listener
 
 	// Limits, fixed by Listen; tests shorten them.
-	readTimeout  time.Duration
-	writeTimeout time.Duration
-	maxConns     int
-	touchEvery   time.Duration
-	testFull     func() // when set, called whenever Serve waits for a free slot
+	readTimeout   time.Duration
+	writeTimeout  time.Duration
+	maxConns      int
+	touchEvery    time.Duration
+	testFull      func()      // when set, called whenever Serve waits for a free slot
+	testRecreated func(error) // when set, called after each attempt to re-create the socket
 
 	closeOnce sync.Once
 	closeErr  error
@@ -209,6 +215,9 @@ func (l *Listener) Close() error {
 }
 
 func (l *Listener) close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closed = true
 	var errs []error
 	if fi, err := os.Lstat(l.path); err == nil && os.SameFile(fi, l.sock) {
 		if err := os.Remove(l.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -228,6 +237,16 @@ func (l *Listener) close() error {
 // file, so that runtime-directory cleaners (which remove files not accessed for
 // 6 hours) leave them alone.
 func (l *Listener) touch() error {
+	l.mu.Lock()
+	lock := l.lock.Name()
+	l.mu.Unlock()
 	now := time.Now()
-	return errors.Join(os.Chtimes(l.path, now, now), os.Chtimes(l.lock.Name(), now, now))
+	return errors.Join(os.Chtimes(l.path, now, now), os.Chtimes(lock, now, now))
+}
+
+// listener returns the current listening socket.
+func (l *Listener) listener() *net.UnixListener {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.ln
 }

@@ -46,12 +46,13 @@ func (l *Listener) Serve(ctx context.Context, h Handler, log *slog.Logger) error
 	defer wg.Wait()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if err := l.ln.SetDeadline(time.Time{}); err != nil {
+	if err := l.listener().SetDeadline(time.Time{}); err != nil {
 		return nil // closed already
 	}
-	stop := context.AfterFunc(ctx, func() { l.ln.SetDeadline(time.Unix(1, 0)) }) // unblocks Accept
+	stop := context.AfterFunc(ctx, func() { l.listener().SetDeadline(time.Unix(1, 0)) }) // unblocks Accept
 	defer stop()
 	wg.Go(func() { l.keepFresh(ctx, log) })
+	wg.Go(func() { l.watchDir(ctx, log) })
 
 	sem := make(chan struct{}, l.maxConns)
 	var backoff time.Duration
@@ -64,10 +65,17 @@ func (l *Listener) Serve(ctx context.Context, h Handler, log *slog.Logger) error
 		case <-ctx.Done():
 			return nil
 		}
-		c, err := l.ln.AcceptUnix()
+		ln := l.listener()
+		c, err := ln.AcceptUnix()
 		if err != nil {
 			<-sem
-			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if errors.Is(err, net.ErrClosed) {
+				if l.listener() != ln {
+					continue // re-created: accept on the new socket
+				}
 				return nil
 			}
 			if !temporary(err) {
@@ -117,6 +125,7 @@ func (l *Listener) keepFresh(ctx context.Context, log *slog.Logger) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			l.recreateIfGone(log)
 			if err := l.touch(); err != nil {
 				log.Warn("control socket: cannot refresh timestamps", "err", err)
 			}

@@ -1,0 +1,114 @@
+package ctl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/pizauth-go/pizauth/internal/paths"
+)
+
+// Session managers remove a user's runtime directory at logout, even under
+// a server that keeps running (lingering users, a server started from cron
+// or another login). A server whose socket is gone is unreachable, and
+// without its lock file a second server could start, so the listener puts
+// both back: at once when inotify reports the removal, and otherwise at the
+// hourly touch.
+
+// watchDir re-creates the socket whenever inotify reports that it, or the
+// runtime directory, went away, until ctx is done. Without inotify it
+// returns and the hourly check in keepFresh remains.
+func (l *Listener) watchDir(ctx context.Context, log *slog.Logger) {
+	for ctx.Err() == nil {
+		if err := l.awaitRemoval(ctx); err != nil {
+			if ctx.Err() == nil {
+				log.Debug("control socket: not watching the runtime directory", "err", err)
+			}
+			return
+		}
+		l.recreateIfGone(log)
+	}
+}
+
+// awaitRemoval blocks until something is removed from or renamed in the
+// socket's directory, or the directory itself goes, or ctx is done.
+func (l *Listener) awaitRemoval(ctx context.Context) error {
+	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
+	if err != nil {
+		return err
+	}
+	// Through os.File, reads wait in the runtime's poller and Close
+	// unblocks them: no thread or timer is spent on an idle watch.
+	f := os.NewFile(uintptr(fd), "inotify")
+	defer f.Close()
+	mask := uint32(unix.IN_DELETE | unix.IN_MOVED_FROM | unix.IN_DELETE_SELF | unix.IN_MOVE_SELF)
+	if _, err := unix.InotifyAddWatch(fd, filepath.Dir(l.path), mask); err != nil {
+		return err
+	}
+	stop := context.AfterFunc(ctx, func() { f.Close() })
+	defer stop()
+	buf := make([]byte, 4096)
+	_, err = f.Read(buf)
+	return err
+}
+
+// recreateIfGone puts the socket and lock back if the socket file is no
+// longer the one this listener created.
+func (l *Listener) recreateIfGone(log *slog.Logger) {
+	l.mu.Lock()
+	sock, closed := l.sock, l.closed
+	l.mu.Unlock()
+	if fi, err := os.Lstat(l.path); closed || err == nil && os.SameFile(fi, sock) {
+		return
+	}
+	err := l.recreate()
+	if err != nil {
+		log.Error("control socket: it was removed and cannot be re-created; clients cannot reach this server", "err", err)
+	} else {
+		log.Warn("control socket: re-created after it was removed", "path", l.path)
+	}
+	if l.testRecreated != nil {
+		l.testRecreated(err)
+	}
+}
+
+// recreate makes the directory, takes the lock and listens again, then
+// swaps the new socket in; Serve's Accept on the old one fails with
+// net.ErrClosed and Serve moves on to the new one.
+func (l *Listener) recreate() error {
+	dir := filepath.Dir(l.path)
+	if err := paths.EnsureDir(dir); err != nil {
+		return err
+	}
+	lock, err := lockDir(dir)
+	if errors.Is(err, ErrAlreadyRunning) {
+		return fmt.Errorf("another server took over the runtime directory: %w", err)
+	}
+	if err != nil {
+		return err
+	}
+	fresh, err := listenLocked(l.path)
+	if err != nil {
+		lock.Close()
+		return err
+	}
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		fresh.ln.Close()
+		os.Remove(l.path)
+		lock.Close()
+		return errors.New("listener closed meanwhile")
+	}
+	oldLn, oldLock := l.ln, l.lock
+	l.ln, l.sock, l.lock = fresh.ln, fresh.sock, lock
+	l.mu.Unlock()
+	oldLn.Close()
+	oldLock.Close()
+	return nil
+}

@@ -1,0 +1,46 @@
+package ctl
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/pizauth-go/pizauth/internal/paths"
+)
+
+func TestSocketIsRecreatedWhenTheRuntimeDirectoryIsRemoved(t *testing.T) {
+	recreated := make(chan error, 4)
+	ok := handlerFunc(func(context.Context, Request) Response { return Response{Kind: KindOK, Payload: "alive"} })
+	s := startServer(t, ok, func(l *Listener) { l.testRecreated = func(err error) { recreated <- err } })
+	dir := filepath.Dir(s.l.Path())
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-recreated:
+		if err != nil {
+			t.Fatalf("re-creating the socket: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the socket was not re-created after its directory was removed")
+	}
+	resp, err := s.c.Status(t.Context())
+	if err != nil || resp.Payload != "alive" {
+		t.Fatalf("Status after re-creation = %+v, %v; want the same server answering", resp, err)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("re-created directory: %v, %v; want mode 0700", fi, err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, paths.LockName))
+	if err != nil || string(b) != strconv.Itoa(os.Getpid())+"\n" {
+		t.Errorf("lock file = %q, %v; want our pid", b, err)
+	}
+	// The lock is ours again: a second server is refused.
+	if _, err := Listen(dir); err == nil {
+		t.Error("a second Listen succeeded after re-creation; want ErrAlreadyRunning")
+	}
+}
