@@ -35,9 +35,9 @@ type Listener struct {
 	// removed under a running server (see recreate.go).
 	mu     sync.Mutex // guards ln, sock, lock and closed
 	closed bool
-	ln   *net.UnixListener
-	sock os.FileInfo // the socket file as created, recognised again by Close
-	lock *os.File    // flock'ed for the life of the Listener
+	ln     *net.UnixListener
+	sock   os.FileInfo // the socket file as created, recognised again by Close
+	lock   *os.File    // flock'ed for the life of the Listener
 
 	// Limits, fixed by Listen; tests shorten them.
 	readTimeout   time.Duration
