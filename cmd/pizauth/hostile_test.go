@@ -43,7 +43,7 @@ func cmdShowMany(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	exe := scriptCommand(ts, "pizauth")
 	env := os.Environ()
-	for _, k := range []string{"XDG_RUNTIME_DIR", "HOME", "PATH"} {
+	for _, k := range []string{"XDG_RUNTIME_DIR", "HOME", "PATH", "GORACE"} {
 		env = append(env, k+"="+ts.Getenv(k))
 	}
 	var mu sync.Mutex
@@ -198,7 +198,7 @@ func cmdRaceStart(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	exe := scriptCommand(ts, "pizauth")
 	env := os.Environ()
-	for _, k := range []string{"XDG_RUNTIME_DIR", "HOME", "PATH"} {
+	for _, k := range []string{"XDG_RUNTIME_DIR", "HOME", "PATH", "GORACE"} {
 		env = append(env, k+"="+ts.Getenv(k))
 	}
 	sock := filepath.Join(runtimeDir(ts), paths.SocketName)

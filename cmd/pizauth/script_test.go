@@ -85,6 +85,9 @@ func setupScript(env *testscript.Env) error {
 	env.Setenv("HOME", env.WorkDir)
 	env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
 	env.Setenv("SHELL", "/bin/sh")
+	// A binary built with -race sleeps a second at exit by default; the
+	// scripts run hundreds of them.
+	env.Setenv("GORACE", "atexit_sleep_ms=0")
 	env.Setenv("IDP_AUTH_URI", p.AuthURI())
 	env.Setenv("IDP_TOKEN_URI", p.TokenURI())
 	env.Setenv("IDP_CLIENT_ID", testClientID)
