@@ -96,8 +96,12 @@ func cmdShutdown(parsedArgs) error {
 	return err
 }
 
-func cmdStatus(parsedArgs) error {
-	resp, err := request(ctl.Request{Cmd: ctl.CmdStatus})
+func cmdStatus(p parsedArgs) error {
+	cmd := ctl.CmdStatus
+	if p.count["j"] > 0 {
+		cmd = ctl.CmdStatusJSON
+	}
+	resp, err := request(ctl.Request{Cmd: cmd})
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ var commands = []struct {
 	{"server", command{usage: "server [-c <config-path>] [-d] [-v...]", opts: serverOptions, run: cmdServer}},
 	{"show", command{usage: "show [-u] <account>", opts: []option{{short: 'u'}}, operands: 1, run: cmdShow}},
 	{"shutdown", command{usage: "shutdown", run: cmdShutdown}},
-	{"status", command{usage: "status", run: cmdStatus}},
+	{"status", command{usage: "status [-j]", opts: []option{{short: 'j'}}, run: cmdStatus}},
 }
 
 // errUsage asks run to print the usage.

@@ -30,6 +30,8 @@ const (
 	CmdShow     = "showtoken"
 	CmdShutdown = "shutdown"
 	CmdStatus   = "status"
+	// CmdStatusJSON is ours, not the original's: status as a JSON array.
+	CmdStatusJSON = "statusjson"
 )
 
 // Kinds of answer the server gives.
@@ -95,7 +97,7 @@ func DecodeRequest(b []byte) (Request, error) {
 	switch cmd {
 	case "":
 		return Request{}, fmt.Errorf("unknown command %q", clip(b[:i]))
-	case CmdDump, CmdInfo, CmdReload, CmdShutdown, CmdStatus:
+	case CmdDump, CmdInfo, CmdReload, CmdShutdown, CmdStatus, CmdStatusJSON:
 		if len(arg) != 0 {
 			return Request{}, fmt.Errorf("%s takes no argument", cmd)
 		}
@@ -129,7 +131,7 @@ func DecodeRequest(b []byte) (Request, error) {
 // command returns the Cmd constant spelled by b, or "" (without allocating).
 func command(b []byte) string {
 	for _, c := range [...]string{CmdShow, CmdRefresh, CmdStatus, CmdRevoke, CmdDump,
-		CmdInfo, CmdReload, CmdRestore, CmdShutdown} {
+		CmdInfo, CmdReload, CmdRestore, CmdShutdown, CmdStatusJSON} {
 		if string(b) == c {
 			return c
 		}

@@ -17,6 +17,7 @@ var wireRequests = []struct {
 	{Request{Cmd: CmdReload}, "reload:"},
 	{Request{Cmd: CmdShutdown}, "shutdown:"},
 	{Request{Cmd: CmdStatus}, "status:"},
+	{Request{Cmd: CmdStatusJSON}, "statusjson:"},
 	{Request{Cmd: CmdRefresh, Account: "work", WithURL: true}, "refresh:withurl work"},
 	{Request{Cmd: CmdRefresh, Account: "work"}, "refresh:withouturl work"},
 	{Request{Cmd: CmdShow, Account: "work", WithURL: true}, "showtoken:withurl work"},
@@ -54,6 +55,9 @@ func TestDecodeRequestErrors(t *testing.T) {
 		{"nope:x", `unknown command "nope"`},
 		{strings.Repeat("x", 5000) + ":", "unknown command"},
 		{"status:x", "takes no argument"},
+		{"statusjson:x", "takes no argument"},
+		{"statusjson", "no ':'"},
+		{"StatusJSON:", "unknown command"},
 		{"dump: ", "takes no argument"},
 		{"revoke:", "needs an account"},
 		{"revoke:\xff", "not valid UTF-8"},
@@ -115,7 +119,7 @@ func FuzzDecodeRequest(f *testing.F) {
 		f.Add([]byte(tt.wire))
 	}
 	for _, s := range []string{"", ":", "status", "showtoken:withurl", "showtoken:withurl ",
-		"revoke:\xff", "restore:", "refresh:x y", "dump:x"} {
+		"revoke:\xff", "restore:", "refresh:x y", "dump:x", "statusjson:x", "statusjso:"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -25,6 +25,8 @@ func (s *Server) Handle(_ context.Context, req ctl.Request) ctl.Response {
 		return s.revoke(req.Account)
 	case ctl.CmdStatus:
 		return ok(s.status())
+	case ctl.CmdStatusJSON:
+		return s.statusJSON()
 	case ctl.CmdReload:
 		return s.reload()
 	case ctl.CmdInfo:

@@ -1,8 +1,12 @@
 package server
 
 import (
+	"encoding/json"
 	"strings"
 	"time"
+
+	"github.com/pizauth-go/pizauth/internal/config"
+	"github.com/pizauth-go/pizauth/internal/ctl"
 )
 
 // statusTime is RFC 2822 in the local zone, as the original prints it.
@@ -46,3 +50,62 @@ func (a *account) describeLocked(t time.Time) string {
 }
 
 func formatTime(t time.Time) string { return t.Local().Format(statusTime) }
+
+// AccountStatus is one account in `pizauth status -j`. It never holds a
+// secret: only states and times.
+type AccountStatus struct {
+	Name               string     `json:"name"`
+	State              string     `json:"state"` // none, pending, active or expired
+	Obtained           *time.Time `json:"obtained"`
+	Expires            *time.Time `json:"expires"`
+	LastRefreshAttempt *time.Time `json:"last_refresh_attempt"`
+	LastNotification   *time.Time `json:"last_notification"`
+	Flow               string     `json:"flow"` // code or device
+}
+
+// statusJSON describes every account as a JSON array sorted by name.
+func (s *Server) statusJSON() ctl.Response {
+	s.mu.Lock()
+	list := make([]AccountStatus, 0, len(s.cfg.Accounts))
+	t := now()
+	for _, ac := range s.cfg.Accounts {
+		list = append(list, s.accounts[ac.Name].statusLocked(t))
+	}
+	s.mu.Unlock()
+	b, err := json.Marshal(list)
+	if err != nil {
+		return errorf("encoding status: %v", err)
+	}
+	return ok(string(b) + "\n")
+}
+
+// statusLocked is a's machine-readable status at t.
+func (a *account) statusLocked(t time.Time) AccountStatus {
+	st := AccountStatus{Name: a.cfg.Name, State: "none", Flow: flowName(a.cfg)}
+	switch a.phase {
+	case phasePending:
+		st.State = "pending"
+		st.LastNotification = timeOrNull(a.pending.notified)
+	case phaseActive:
+		tok := a.token
+		st.State = "active"
+		if tok.expiredAt(t) {
+			st.State = "expired"
+		}
+		st.Obtained, st.Expires = timeOrNull(tok.obtained), timeOrNull(tok.expiry)
+		st.LastRefreshAttempt = timeOrNull(tok.lastAttempt)
+	}
+	return st
+}
+
+// flowName is the account's grant: "code" or "device".
+func flowName(ac *config.Account) string { return "code" }
+
+// timeOrNull is t in UTC to the second, or nil (JSON null) when zero.
+func timeOrNull(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC().Truncate(time.Second)
+	return &u
+}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/pizauth-go/pizauth/internal/ctl"
+	"github.com/pizauth-go/pizauth/internal/paths"
+)
+
+func init() {
+	scriptCmds["jsonitem"] = cmdJSONItem
+	scriptCmds["waitstate"] = cmdWaitState
+}
+
+// cmdWaitState waits (up to 30 s) until `pizauth status -j` says ACCOUNT is
+// in STATE (none, pending, active or expired), for states that change with
+// time rather than with an event a script can wait for.
+//
+//	waitstate ACCOUNT STATE
+func cmdWaitState(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: waitstate ACCOUNT STATE")
+	}
+	c := &ctl.Client{Socket: filepath.Join(ts.Getenv("XDG_RUNTIME_DIR"), "pizauth", paths.SocketName)}
+	deadline := time.Now().Add(30 * time.Second)
+	last := ""
+	for time.Now().Before(deadline) {
+		resp, err := c.Do(context.Background(), ctl.Request{Cmd: ctl.CmdStatusJSON})
+		ts.Check(err)
+		var list []struct{ Name, State string }
+		ts.Check(json.Unmarshal([]byte(resp.Payload), &list))
+		for _, a := range list {
+			if a.Name == args[0] {
+				last = a.State
+			}
+		}
+		if last == args[1] {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ts.Fatalf("account %s is still %q after 30s; want %q", args[0], last, args[1])
+}
+
+// cmdJSONItem prints KEY of the object at INDEX of the JSON array in FILE;
+// JSON null prints as null. With only FILE, it prints the array's length.
+//
+//	jsonitem FILE [INDEX KEY]
+func cmdJSONItem(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 && len(args) != 3 {
+		ts.Fatalf("usage: jsonitem FILE [INDEX KEY]")
+	}
+	var list []map[string]any
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[0])), &list))
+	if len(args) == 1 {
+		fmt.Fprintln(ts.Stdout(), len(list))
+		return
+	}
+	i, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	if i < 0 || i >= len(list) {
+		ts.Fatalf("%s has %d items; no item %d", args[0], len(list), i)
+	}
+	v, found := list[i][args[2]]
+	switch {
+	case !found:
+		ts.Fatalf("%s: item %d has no key %q", args[0], i, args[2])
+	case v == nil:
+		fmt.Fprintln(ts.Stdout(), "null")
+	default:
+		fmt.Fprintln(ts.Stdout(), v)
+	}
+}
