@@ -39,6 +39,11 @@ type Listener struct {
 	sock   os.FileInfo // the socket file as created, recognised again by Close
 	lock   *os.File    // flock'ed for the life of the Listener
 
+	// watch is an inotify watch of the socket's directory, nil without
+	// inotify; fixed by Listen.
+	watch   *os.File
+	watchFD int
+
 	// Limits, fixed by Listen; tests shorten them.
 	readTimeout   time.Duration
 	writeTimeout  time.Duration
@@ -72,6 +77,7 @@ func Listen(dir string) (*Listener, error) {
 		return nil, err
 	}
 	l.lock = lock
+	l.watch, l.watchFD = newDirWatch(dir)
 	return l, nil
 }
 
@@ -229,6 +235,9 @@ func (l *Listener) close() error {
 	}
 	if err := l.lock.Close(); err != nil { // closing releases the flock
 		errs = append(errs, fmt.Errorf("release lock: %w", err))
+	}
+	if l.watch != nil {
+		l.watch.Close()
 	}
 	return errors.Join(errs...)
 }

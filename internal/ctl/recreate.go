@@ -20,41 +20,46 @@ import (
 // both back: at once when inotify reports the removal, and otherwise at the
 // hourly touch.
 
-// watchDir re-creates the socket whenever inotify reports that it, or the
-// runtime directory, went away, until ctx is done. Without inotify it
-// returns and the hourly check in keepFresh remains.
+// watchMask is what the directory watch reports: the socket or lock being
+// removed or renamed away, or the directory itself going.
+const watchMask = unix.IN_DELETE | unix.IN_MOVED_FROM | unix.IN_DELETE_SELF | unix.IN_MOVE_SELF
+
+// newDirWatch starts watching dir with inotify, before Listen returns, so
+// that no removal can slip past. It also returns the descriptor, for adding
+// watches later. Through os.File, reads wait in the
+// runtime's poller and Close unblocks them: an idle watch costs no thread
+// and no timer. It returns nil where inotify is unavailable.
+func newDirWatch(dir string) (*os.File, int) {
+	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
+	if err != nil {
+		return nil, -1
+	}
+	if _, err := unix.InotifyAddWatch(fd, dir, watchMask); err != nil {
+		unix.Close(fd)
+		return nil, -1
+	}
+	return os.NewFile(uintptr(fd), "inotify"), fd
+}
+
+// watchDir re-creates the socket whenever the directory watch reports a
+// removal, until ctx is done. Without a watch it returns and the hourly
+// check in keepFresh remains.
 func (l *Listener) watchDir(ctx context.Context, log *slog.Logger) {
-	for ctx.Err() == nil {
-		if err := l.awaitRemoval(ctx); err != nil {
+	if l.watch == nil {
+		return
+	}
+	stop := context.AfterFunc(ctx, func() { l.watch.Close() })
+	defer stop()
+	buf := make([]byte, 4096)
+	for {
+		if _, err := l.watch.Read(buf); err != nil {
 			if ctx.Err() == nil {
-				log.Debug("control socket: not watching the runtime directory", "err", err)
+				log.Debug("control socket: stopped watching the runtime directory", "err", err)
 			}
 			return
 		}
 		l.recreateIfGone(log)
 	}
-}
-
-// awaitRemoval blocks until something is removed from or renamed in the
-// socket's directory, or the directory itself goes, or ctx is done.
-func (l *Listener) awaitRemoval(ctx context.Context) error {
-	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
-	if err != nil {
-		return err
-	}
-	// Through os.File, reads wait in the runtime's poller and Close
-	// unblocks them: no thread or timer is spent on an idle watch.
-	f := os.NewFile(uintptr(fd), "inotify")
-	defer f.Close()
-	mask := uint32(unix.IN_DELETE | unix.IN_MOVED_FROM | unix.IN_DELETE_SELF | unix.IN_MOVE_SELF)
-	if _, err := unix.InotifyAddWatch(fd, filepath.Dir(l.path), mask); err != nil {
-		return err
-	}
-	stop := context.AfterFunc(ctx, func() { f.Close() })
-	defer stop()
-	buf := make([]byte, 4096)
-	_, err = f.Read(buf)
-	return err
 }
 
 // recreateIfGone puts the socket and lock back if the socket file is no
@@ -84,6 +89,10 @@ func (l *Listener) recreate() error {
 	dir := filepath.Dir(l.path)
 	if err := paths.EnsureDir(dir); err != nil {
 		return err
+	}
+	if l.watch != nil {
+		// The old directory's watch ended with it; watch the new one.
+		unix.InotifyAddWatch(l.watchFD, dir, watchMask)
 	}
 	lock, err := lockDir(dir)
 	if errors.Is(err, ErrAlreadyRunning) {

@@ -15,10 +15,13 @@ func TestSocketIsRecreatedWhenTheRuntimeDirectoryIsRemoved(t *testing.T) {
 	recreated := make(chan error, 4)
 	ok := handlerFunc(func(context.Context, Request) Response { return Response{Kind: KindOK, Payload: "alive"} })
 	s := startServer(t, ok, func(l *Listener) { l.testRecreated = func(err error) { recreated <- err } })
+	// As a logout clean-up does it, but atomically, so that the re-created
+	// directory is not caught in the middle of a recursive removal.
 	dir := filepath.Dir(s.l.Path())
-	if err := os.RemoveAll(dir); err != nil {
+	if err := os.Rename(dir, dir+".removed"); err != nil {
 		t.Fatal(err)
 	}
+	defer os.RemoveAll(dir + ".removed")
 	select {
 	case err := <-recreated:
 		if err != nil {
