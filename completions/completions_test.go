@@ -1,0 +1,346 @@
+// Package completions holds pizauth's shell completions: pizauth.bash,
+// _pizauth (zsh) and pizauth.fish. Its tests run each in the real shell
+// against a real pizauth binary.
+package completions
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// defaultConfig is the default configuration file, which the completions
+// read when no server answers; configAccounts are its accounts.
+const defaultConfig = `// account "commented-out"
+account "work" {
+    auth_uri = "https://auth.example/a"; token_uri = "https://auth.example/t"; client_id = "c";
+}
+  account "with \"quote\"" {
+    auth_uri = "https://auth.example/a"; token_uri = "https://auth.example/t"; client_id = "c";
+}
+account "two words" { auth_uri = "https://auth.example/a"; token_uri = "https://auth.example/t"; client_id = "c"; }
+`
+
+var configAccounts = []string{"two words", "with \"quote\"", "work"}
+
+// serverConfig is what the running server is started with (by -c): its
+// accounts differ from the default file's, so the test can tell where the
+// names came from.
+const serverConfig = `https_listen = none;
+account "srv-mail" {
+    auth_uri = "https://auth.example/a"; token_uri = "https://auth.example/t"; client_id = "c";
+}
+account "srv other" {
+    auth_uri = "https://auth.example/a"; token_uri = "https://auth.example/t"; client_id = "c";
+}
+`
+
+var serverAccounts = []string{"srv other", "srv-mail"}
+
+var commands = []string{"dump", "info", "refresh", "reload", "restore", "revoke", "server", "show", "shutdown", "status"}
+
+// A shell runs a completion for a command line and returns the candidates.
+type shell struct {
+	name     string
+	prog     string
+	complete func(t *testing.T, e *env, line string) []string
+}
+
+var shells = []shell{
+	{"bash", "bash", completeBash},
+	{"zsh", "zsh", completeZsh},
+	{"fish", "fish", completeFish},
+}
+
+func TestCompletions(t *testing.T) {
+	for _, sh := range shells {
+		t.Run(sh.name, func(t *testing.T) {
+			requireTool(t, sh.prog)
+			e := newEnv(t)
+			check := func(line string, want []string) {
+				t.Helper()
+				got := sh.complete(t, e, line)
+				slices.Sort(got)
+				got = slices.Compact(got)
+				if !slices.Equal(got, want) {
+					t.Errorf("%s: completing %q: got %q; want %q", sh.name, line, got, want)
+				}
+			}
+			check("pizauth ", commands)
+			check("pizauth sh", []string{"show", "shutdown"})
+			check("pizauth server -", []string{"-c", "-d", "-v"})
+			check("pizauth info -", []string{"-j"})
+			check("pizauth show -", []string{"-u"})
+			check("pizauth show ", configAccounts)
+			check("pizauth refresh -u ", configAccounts)
+			check("pizauth revoke w", []string{"with \"quote\"", "work"})
+			check("pizauth show work ", nil)
+
+			e.startServer(t)
+			check("pizauth show ", serverAccounts)
+			check("pizauth revoke srv-", []string{"srv-mail"})
+			check("pizauth refresh ", serverAccounts)
+		})
+	}
+}
+
+// env is a home directory with a default configuration file, a pizauth
+// binary on PATH and a runtime directory for a server.
+type env struct {
+	home, runtimeDir, bin string
+}
+
+func newEnv(t *testing.T) *env {
+	e := &env{home: t.TempDir(), runtimeDir: shortTempDir(t), bin: pizauthBinDir(t)}
+	conf := filepath.Join(e.home, ".config", "pizauth.conf")
+	if err := os.MkdirAll(filepath.Dir(conf), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(conf, []byte(defaultConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// environ is the environment the shells run in.
+func (e *env) environ() []string {
+	return append(os.Environ(),
+		"HOME="+e.home, "XDG_CONFIG_HOME=", "XDG_RUNTIME_DIR="+e.runtimeDir,
+		"ZDOTDIR="+e.home, "PATH="+e.bin+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"NOTIFY_SOCKET=", "TERM=dumb")
+}
+
+// startServer runs `pizauth server -d` with serverConfig until the test
+// ends. It returns once the server has sent READY=1, when it answers.
+func (e *env) startServer(t *testing.T) {
+	conf := filepath.Join(e.home, "server.conf")
+	if err := os.WriteFile(conf, []byte(serverConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	notify, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: filepath.Join(e.runtimeDir, "notify"), Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer notify.Close()
+	cmd := exec.Command(filepath.Join(e.bin, "pizauth"), "server", "-d", "-c", conf)
+	cmd.Env = append(e.environ(), "NOTIFY_SOCKET="+notify.LocalAddr().String())
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("server: %v", err)
+		}
+	})
+	notify.SetReadDeadline(time.Now().Add(30 * time.Second))
+	buf := make([]byte, 512)
+	for {
+		n, err := notify.Read(buf)
+		if err != nil {
+			t.Fatalf("waiting for the server's READY=1: %v", err)
+		}
+		if strings.TrimSpace(string(buf[:n])) == "READY=1" {
+			return
+		}
+	}
+}
+
+// run runs a shell command line with a deadline that only a hung shell
+// reaches.
+func (e *env) run(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = e.environ()
+	cmd.Dir = e.home
+	out, err := cmd.Output()
+	if err != nil {
+		var stderr string
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Fatalf("%s %q: %v\n%s%s", name, args, err, out, stderr)
+	}
+	return string(out)
+}
+
+// completeBash checks the completion is registered with `complete -p`,
+// then drives _pizauth through COMP_WORDS and COMP_CWORD as bash does.
+func completeBash(t *testing.T, e *env, line string) []string {
+	words := strings.Split(line, " ")
+	var script strings.Builder
+	script.WriteString("source " + quote(abs(t, "pizauth.bash")) + " || exit 1\n")
+	script.WriteString("complete -p pizauth | grep -qx 'complete -F _pizauth pizauth' || exit 2\n")
+	script.WriteString("COMP_WORDS=(")
+	for _, w := range words {
+		script.WriteString(quote(w) + " ")
+	}
+	script.WriteString(")\nCOMP_CWORD=" + strconv.Itoa(len(words)-1) + "\n")
+	script.WriteString("COMP_LINE=" + quote(line) + "\nCOMP_POINT=${#COMP_LINE}\n")
+	script.WriteString("fn=$(complete -p pizauth | sed -E 's/.*-F ([^ ]+).*/\\1/')\n")
+	script.WriteString("\"$fn\" pizauth " + quote(words[len(words)-1]) + " " + quote(words[len(words)-2]) + "\n")
+	script.WriteString("for c in \"${COMPREPLY[@]}\"; do printf '%s\\n' \"$c\"; done\n")
+	out := e.run(t, "bash", "--norc", "--noprofile", "-c", script.String())
+	var got []string
+	for _, c := range lines(out) {
+		got = append(got, unescape(c))
+	}
+	return got
+}
+
+// zshCapture types a command line and a TAB into an interactive zsh on a
+// pseudo-terminal (zsh/zpty) with compinit loaded from $1, and prints each
+// match compadd adds as <<match>>, then <<END>>.
+const zshCapture = `zmodload zsh/zpty || exit 2
+zpty z zsh -f -i
+zpty -w z 'PS1=""; RPS1=""; unsetopt beep'
+zpty -w z "fpath=(${(q)1} \$fpath); autoload -Uz compinit; compinit -u -D"
+zpty -w z 'compadd() { if (( ${@[(I)-[OAD]]} )); then builtin compadd "$@"; return; fi; local -a __m; builtin compadd -O __m "$@"; (( $#__m )) && print -rl -- "" "<<"${^__m}">>"; builtin compadd "$@" }'
+zpty -w z '_t() { zle complete-word; print -r -- "" "<<""END>>" }; zle -N _t; bindkey "^I" _t'
+zpty -w -n z "$2"$'\t'
+zpty -r -m z out '*<<END>>*' || exit 3
+print -r -- "$out"
+zpty -d z
+`
+
+func completeZsh(t *testing.T, e *env, line string) []string {
+	script := filepath.Join(t.TempDir(), "capture.zsh")
+	if err := os.WriteFile(script, []byte(zshCapture), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := e.run(t, "zsh", "-f", script, abs(t, "."), line)
+	var got []string
+	for _, l := range lines(strings.ReplaceAll(out, "\r", "")) {
+		if m, ok := strings.CutPrefix(l, "<<"); ok && strings.HasSuffix(m, ">>") && m != "END>>" {
+			got = append(got, strings.TrimSuffix(m, ">>"))
+		}
+	}
+	return got
+}
+
+// completeFish asks fish for the completions with `complete -C`.
+func completeFish(t *testing.T, e *env, line string) []string {
+	script := "source " + quote(abs(t, "pizauth.fish")) + "; or exit 1; complete -C" + quote(line)
+	out := e.run(t, "fish", "--no-config", "-c", script)
+	var got []string
+	for _, l := range lines(out) {
+		c, _, _ := strings.Cut(l, "\t")
+		got = append(got, c)
+	}
+	return got
+}
+
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildErr  error
+)
+
+// pizauthBinDir builds pizauth once for all tests and returns the directory
+// holding it.
+func pizauthBinDir(t *testing.T) string {
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "pizauth-bin")
+		if buildErr != nil {
+			return
+		}
+		out, err := exec.Command("go", "build", "-o", filepath.Join(buildDir, "pizauth"), "github.com/pizauth-go/pizauth/cmd/pizauth").CombinedOutput()
+		if err != nil {
+			buildErr = &buildError{err, out}
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("building pizauth: %v", buildErr)
+	}
+	return buildDir
+}
+
+type buildError struct {
+	err error
+	out []byte
+}
+
+func (e *buildError) Error() string { return e.err.Error() + "\n" + string(e.out) }
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// shortTempDir is a temporary directory with a path short enough for Unix
+// socket addresses.
+func shortTempDir(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "pz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// requireTool skips the test when prog is missing, unless CI is set: CI
+// must run every test (scripts/test-deps installs the tools from
+// scripts/deps/*.list).
+func requireTool(t *testing.T, prog string) {
+	t.Helper()
+	if _, err := exec.LookPath(prog); err == nil {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("CI is set and %s is not installed: run scripts/test-deps", prog)
+	}
+	t.Skipf("%s is not installed (scripts/test-deps installs it)", prog)
+}
+
+func abs(t *testing.T, name string) string {
+	p, err := filepath.Abs(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// quote quotes s in single quotes, which bash, zsh and fish read alike as
+// long as s contains no single quote or backslash.
+func quote(s string) string {
+	if strings.ContainsAny(s, `'\`) {
+		panic("quote: single quote or backslash in " + s)
+	}
+	return "'" + s + "'"
+}
+
+// unescape undoes bash's printf %q for the names the tests use.
+func unescape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func lines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}

@@ -1,0 +1,58 @@
+# fish completion for pizauth(1).
+#
+# Completes commands, options, configuration files after `server -c`, and
+# account names after show, refresh and revoke: from `pizauth status` when a
+# server answers, else from the account "NAME" lines of the default
+# configuration file.
+
+# Prints the account names, one per line.
+function __pizauth_accounts
+    set -l out
+    if command -q pizauth; and set out (pizauth status 2>/dev/null); and test (count $out) -gt 0
+        # Each line is "NAME: STATE"; a name may itself contain ": ".
+        printf '%s\n' $out | awk '{ i = index($0, ": "); if (i > 1) print substr($0, 1, i - 1) }'
+        return
+    end
+    set -l conf $HOME/.config/pizauth.conf
+    if string match -q -- '/*' "$XDG_CONFIG_HOME"
+        set conf $XDG_CONFIG_HOME/pizauth.conf
+    end
+    test -r $conf; or return
+    sed -nE 's/^[[:space:]]*account[[:space:]]+"(([^"\\\\]|\\\\.)*)".*/\1/p' $conf |
+        sed -E 's/\\\\(.)/\1/g'
+end
+
+# True when the command line is "pizauth CMD [options]" with CMD one of the
+# arguments and no operand yet.
+function __pizauth_needs_account
+    set -l words (commandline -opc)
+    test (count $words) -ge 2; or return 1
+    contains -- $words[2] $argv; or return 1
+    for w in $words[3..-1]
+        string match -q -- '-*' $w; or return 1
+    end
+    return 0
+end
+
+set -l commands dump info refresh reload restore revoke server show shutdown status
+
+complete -c pizauth -f
+complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -a dump -d 'Write the token state to stdout'
+complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -a info -d 'Show version, paths and ports'
+complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -a refresh -d "Refresh an account's token now"
+complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -a reload -d 'Re-read the configuration'
+complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -a restore -d 'Restore a dump from stdin'
+complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -a revoke -d "Forget an account's tokens"
+complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -a server -d 'Start the server'
+complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -a show -d "Print an account's access token"
+complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -a shutdown -d 'Stop the server'
+complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -a status -d "Show every account's state"
+complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -l help -s h -d 'Show the usage'
+complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -l version -s V -d 'Show the version'
+
+complete -c pizauth -n '__fish_seen_subcommand_from show refresh' -s u -d 'Leave the URL out of the error message'
+complete -c pizauth -n '__pizauth_needs_account show refresh revoke' -a '(__pizauth_accounts)' -d Account
+complete -c pizauth -n '__fish_seen_subcommand_from info' -s j -d 'Print JSON'
+complete -c pizauth -n '__fish_seen_subcommand_from server' -s c -r -F -d 'Configuration file'
+complete -c pizauth -n '__fish_seen_subcommand_from server' -s d -d 'Stay in the foreground'
+complete -c pizauth -n '__fish_seen_subcommand_from server' -s v -d 'Log more (up to four times)'
