@@ -1,6 +1,11 @@
 # pizauth: build, install, test.
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+SYSTEMDUSERDIR ?= $(PREFIX)/lib/systemd/user
 GO ?= go
 VERSION ?=
 LDFLAGS := $(if $(VERSION),-X main.buildVersion=$(VERSION))
@@ -13,11 +18,24 @@ build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o pizauth ./cmd/pizauth
 
 install: build
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) \
+		$(DESTDIR)$(SYSTEMDUSERDIR)
 	install -m 0755 pizauth $(DESTDIR)$(BINDIR)/pizauth
+	install -m 0644 man/pizauth.1 $(DESTDIR)$(MANDIR)/man1/pizauth.1
+	install -m 0644 man/pizauth.conf.5 $(DESTDIR)$(MANDIR)/man5/pizauth.conf.5
+	install -m 0644 completions/pizauth.bash $(DESTDIR)$(BASHCOMPDIR)/pizauth
+	install -m 0644 completions/_pizauth $(DESTDIR)$(ZSHCOMPDIR)/_pizauth
+	install -m 0644 completions/pizauth.fish $(DESTDIR)$(FISHCOMPDIR)/pizauth.fish
+	sed 's|/usr/local/bin/pizauth|$(BINDIR)/pizauth|g' lib/systemd/user/pizauth.service \
+		>$(DESTDIR)$(SYSTEMDUSERDIR)/pizauth.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUSERDIR)/pizauth.service
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/pizauth
+	rm -f $(DESTDIR)$(BINDIR)/pizauth \
+		$(DESTDIR)$(MANDIR)/man1/pizauth.1 $(DESTDIR)$(MANDIR)/man5/pizauth.conf.5 \
+		$(DESTDIR)$(BASHCOMPDIR)/pizauth $(DESTDIR)$(ZSHCOMPDIR)/_pizauth \
+		$(DESTDIR)$(FISHCOMPDIR)/pizauth.fish $(DESTDIR)$(SYSTEMDUSERDIR)/pizauth.service
 
 # The whole suite, as CI runs it.
 test:
