@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -17,6 +19,24 @@ import (
 func init() {
 	scriptCmds["jsonitem"] = cmdJSONItem
 	scriptCmds["waitstate"] = cmdWaitState
+	scriptCmds["saslcheck"] = cmdSASLCheck
+}
+
+// cmdSASLCheck decodes the base64 in FILE and compares it with WANT, in
+// which \x01 stands for the byte 1 and TOKEN for the content of TOKENFILE.
+//
+//	saslcheck FILE TOKENFILE WANT
+func cmdSASLCheck(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: saslcheck FILE TOKENFILE WANT")
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(ts.ReadFile(args[0])))
+	ts.Check(err)
+	token := strings.TrimSpace(ts.ReadFile(args[1]))
+	want := strings.ReplaceAll(strings.ReplaceAll(args[2], `\x01`, "\x01"), "TOKEN", token)
+	if string(raw) != want {
+		ts.Fatalf("%s decodes to %q; want %q", args[0], raw, want)
+	}
 }
 
 // cmdWaitState waits (up to 30 s) until `pizauth status -j` says ACCOUNT is

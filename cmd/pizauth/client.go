@@ -53,13 +53,23 @@ func unavailable(resp ctl.Response) error {
 }
 
 func cmdShow(p parsedArgs) error {
+	sasl, err := parseSASL(p)
+	if err != nil {
+		return err
+	}
 	resp, err := request(ctl.Request{Cmd: ctl.CmdShow, Account: p.operands[0], WithURL: p.count["u"] == 0})
 	if err != nil {
 		return err
 	}
 	switch resp.Kind {
 	case ctl.KindToken:
-		_, err := io.WriteString(os.Stdout, resp.Payload+"\n")
+		out := resp.Payload
+		if sasl.mech != "" {
+			if out, err = saslResponse(sasl, out); err != nil {
+				return err
+			}
+		}
+		_, err := io.WriteString(os.Stdout, out+"\n")
 		return err
 	case ctl.KindPending:
 		return unavailable(resp)
@@ -122,6 +132,9 @@ func cmdRestore(parsedArgs) error {
 	data, err := io.ReadAll(io.LimitReader(os.Stdin, ctl.MaxRestore+1))
 	if err != nil {
 		return fmt.Errorf("reading the dump from stdin: %w", err)
+	}
+	if len(data) == 0 {
+		return errors.New("restore: nothing on standard input; pipe in the output of pizauth dump")
 	}
 	if len(data) > ctl.MaxRestore {
 		return fmt.Errorf("the dump on stdin is larger than %d bytes", ctl.MaxRestore)
