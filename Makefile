@@ -10,7 +10,7 @@ GO ?= go
 VERSION ?=
 LDFLAGS := $(if $(VERSION),-X main.buildVersion=$(VERSION))
 
-.PHONY: all build install uninstall test lint fuzz clean
+.PHONY: demo all build install uninstall test lint fuzz clean
 
 all: build
 
@@ -50,3 +50,7 @@ fuzz:
 
 clean:
 	rm -f pizauth
+
+# The whole life cycle against a fake provider on this machine: no account needed.
+demo: build
+	$(GO) run ./demo
