@@ -100,7 +100,7 @@ func (p *parser) accountStatement(st *accountState) *Error {
 func (p *parser) setAccount(st *accountState, id int, v value) *Error {
 	a := st.acc
 	switch id {
-	case aAuthURI, aTokenURI, aRedirectURI:
+	case aAuthURI, aTokenURI, aRedirectURI, aDeviceAuthURI, aRevokeURI:
 		return p.setURI(st, id, v)
 	case aAuthURIFields:
 		a.AuthURIFields, st.hintKeyPos = v.fields, v.hintKeyPos
@@ -111,6 +111,11 @@ func (p *parser) setAccount(st *accountState, id int, v value) *Error {
 		a.ClientID = v.str
 	case aClientSecret:
 		a.ClientSecret = secret.String(v.str)
+	case aAuthFlow:
+		if v.str != FlowCode && v.str != FlowDevice {
+			return p.errorf(v.tok.pos, "auth_flow must be %q or %q", FlowCode, FlowDevice)
+		}
+		a.AuthFlow = v.str
 	case aLoginHint:
 		st.loginHint = v.str
 	case aRefreshAtLeast:
@@ -143,6 +148,10 @@ func (p *parser) setURI(st *accountState, id int, v value) *Error {
 		st.acc.AuthURI = uri
 	case aTokenURI:
 		st.acc.TokenURI = uri
+	case aDeviceAuthURI:
+		st.acc.DeviceAuthURI = uri
+	case aRevokeURI:
+		st.acc.RevokeURI = uri
 	default:
 		st.acc.RedirectURI, st.redirectPos = uri, v.tok.pos
 	}
@@ -181,6 +190,12 @@ func (p *parser) finishAccount(st *accountState) *Error {
 	}
 	if a.RedirectURI == "" {
 		a.RedirectURI = defaultRedirectURI
+	}
+	if a.AuthFlow == "" {
+		a.AuthFlow = FlowCode
+	}
+	if a.AuthFlow == FlowDevice && a.DeviceAuthURI == "" {
+		return p.errorf(st.namePos, "account %q has auth_flow = %q but no device_auth_uri", clip(a.Name), FlowDevice)
 	}
 	p.accounts = append(p.accounts, st.accountMeta)
 	return nil

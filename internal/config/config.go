@@ -87,7 +87,17 @@ type Account struct {
 	RefreshAtLeast      time.Duration
 	RefreshBeforeExpiry time.Duration
 	RefreshRetry        time.Duration
+	// Beyond the original; all optional.
+	AuthFlow      string // FlowCode (default) or FlowDevice
+	DeviceAuthURI string // RFC 8628 device authorization endpoint; "" when unset
+	RevokeURI     string // RFC 7009 revocation endpoint; "" when unset
 }
+
+// Values of auth_flow.
+const (
+	FlowCode   = "code"   // authorization code grant with PKCE
+	FlowDevice = "device" // device authorization grant (RFC 8628)
+)
 
 // Load reads the configuration file at path and parses it.
 func Load(path string) (*Config, error) {

@@ -19,6 +19,11 @@ const digestDomain = "pizauth-go config.Account security digest v1"
 // string is preceded by its length and every list by its number of items,
 // as 8-byte big-endian integers. The refresh timings are not included:
 // changing them does not make a token less trustworthy.
+//
+// Options beyond the original (auth_flow when not "code", device_auth_uri,
+// revoke_uri) follow as name/value string pairs, each only when set, so an
+// account without them keeps the digest it always had (and its dumps stay
+// restorable) while any of them set or changed gives a different digest.
 func (a *Account) SecurityDigest() [32]byte {
 	d := digester{h: sha256.New()}
 	d.string(digestDomain)
@@ -37,6 +42,9 @@ func (a *Account) SecurityDigest() [32]byte {
 		d.string(s)
 	}
 	d.string(a.TokenURI)
+	d.optional("auth_flow", a.AuthFlow, FlowCode)
+	d.optional("device_auth_uri", a.DeviceAuthURI, "")
+	d.optional("revoke_uri", a.RevokeURI, "")
 	var sum [32]byte
 	d.h.Sum(sum[:0])
 	return sum
@@ -61,6 +69,15 @@ type digester struct {
 func (d *digester) count(n int) {
 	binary.BigEndian.PutUint64(d.buf[:], uint64(n))
 	d.h.Write(d.buf[:])
+}
+
+// optional writes name and value unless value is the default, def.
+func (d *digester) optional(name, value, def string) {
+	if value == def || value == "" {
+		return
+	}
+	d.string(name)
+	d.string(value)
 }
 
 func (d *digester) string(s string) {

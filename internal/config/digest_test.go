@@ -40,6 +40,11 @@ func TestSecurityDigestChanges(t *testing.T) {
 		{"field boundary", func(a *Account) { a.AuthURIFields = []Field{{"kv", ""}} }, false},
 		{"field added", func(a *Account) { a.AuthURIFields = append(a.AuthURIFields, Field{"login_hint", "x"}) }, false},
 		{"field moved to scope", func(a *Account) { a.AuthURIFields, a.Scopes = nil, []string{"k", "v", "a", "b"} }, false},
+		{"auth_flow code", func(a *Account) { a.AuthFlow = FlowCode }, true},
+		{"auth_flow device", func(a *Account) { a.AuthFlow = FlowDevice }, false},
+		{"device_auth_uri", func(a *Account) { a.DeviceAuthURI = "https://i/d" }, false},
+		{"revoke_uri", func(a *Account) { a.RevokeURI = "https://i/r" }, false},
+		{"revoke_uri vs device_auth_uri", func(a *Account) { a.DeviceAuthURI = "https://i/r"; a.AuthFlow = "" }, false},
 		{"name and auth_uri boundary", func(a *Account) { a.Name, a.AuthURI = "workh", "ttps://i/a" }, false},
 	}
 	base := digestBase()

@@ -37,6 +37,9 @@ func TestErrors(t *testing.T) {
 		{"account option at top level", "\nclient_id = \"x\";\n", 2, 1, "client_id is an account option: move it into an account block"},
 		{"global option in account", acct + "http_listen = \"x:1\";\n}\n", 5, 1, "http_listen is a global option: move it out of the account block"},
 		{"auth_error_cmd", minimal + "auth_error_cmd = \"x\";\n", 2, 1, "auth_error_cmd has been renamed to error_notify_cmd"},
+		{"bad auth_flow", acct + "auth_flow = \"implicit\";\n}\n", 5, 13, `auth_flow must be "code" or "device"`},
+		{"device without device_auth_uri", acct + "auth_flow = \"device\";\n}\n", 1, 9, `has auth_flow = "device" but no device_auth_uri`},
+		{"revoke_uri fragment", acct + "revoke_uri = \"https://i/r#x\";\n}\n", 5, 26, "revoke_uri must not have a #fragment"},
 		{"refresh_retry_interval", "refresh_retry_interval = 1s;", 1, 1, "refresh_retry_interval has been renamed to refresh_retry"},
 
 		// Lexical errors.

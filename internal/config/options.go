@@ -71,30 +71,36 @@ var globalOptions = [numGlobal]option{
 
 // Account options, in the order of accountOptions.
 const (
-	aAuthURI = iota
+	aAuthFlow = iota
+	aAuthURI
 	aAuthURIFields
 	aClientID
 	aClientSecret
+	aDeviceAuthURI
 	aLoginHint
 	aRedirectURI
 	aRefreshAtLeast
 	aRefreshBeforeExpiry
 	aRefreshRetry
+	aRevokeURI
 	aScopes
 	aTokenURI
 	numAccount
 )
 
 var accountOptions = [numAccount]option{
+	aAuthFlow:            {"auth_flow", kString},
 	aAuthURI:             {"auth_uri", kURI},
 	aAuthURIFields:       {"auth_uri_fields", kFields},
 	aClientID:            {"client_id", kString},
 	aClientSecret:        {"client_secret", kString},
+	aDeviceAuthURI:       {"device_auth_uri", kURI},
 	aLoginHint:           {"login_hint", kString},
 	aRedirectURI:         {"redirect_uri", kURI},
 	aRefreshAtLeast:      {"refresh_at_least", kTime},
 	aRefreshBeforeExpiry: {"refresh_before_expiry", kTime},
 	aRefreshRetry:        {"refresh_retry", kTime},
+	aRevokeURI:           {"revoke_uri", kURI},
 	aScopes:              {"scopes", kList},
 	aTokenURI:            {"token_uri", kURI},
 }
