@@ -48,17 +48,56 @@ var serverAccounts = []string{"srv other", "srv-mail"}
 
 var commands = []string{"dump", "info", "refresh", "reload", "restore", "revoke", "server", "show", "shutdown", "status"}
 
-// A shell runs a completion for a command line and returns the candidates.
+// A shell runs its completion for each command line and returns the
+// candidates of each.
 type shell struct {
 	name     string
 	prog     string
-	complete func(t *testing.T, e *env, line string) []string
+	complete func(t *testing.T, e *env, lines []string) [][]string
+}
+
+// completion is a command line, ending where TAB is pressed, and the
+// candidates it must offer.
+type completion struct {
+	line string
+	want []string
+}
+
+func check(t *testing.T, sh shell, e *env, cs []completion) {
+	t.Helper()
+	var lines []string
+	for _, c := range cs {
+		lines = append(lines, c.line)
+	}
+	results := sh.complete(t, e, lines)
+	if len(results) != len(cs) {
+		t.Fatalf("%s: got %d results for %d command lines", sh.name, len(results), len(cs))
+	}
+	for i, c := range cs {
+		got := results[i]
+		slices.Sort(got)
+		got = slices.Compact(got)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: completing %q: got %q; want %q", sh.name, c.line, got, c.want)
+		}
+	}
+}
+
+// each runs complete for each line.
+func each(complete func(t *testing.T, e *env, line string) []string) func(*testing.T, *env, []string) [][]string {
+	return func(t *testing.T, e *env, lines []string) [][]string {
+		var out [][]string
+		for _, l := range lines {
+			out = append(out, complete(t, e, l))
+		}
+		return out
+	}
 }
 
 var shells = []shell{
-	{"bash", "bash", completeBash},
+	{"bash", "bash", each(completeBash)},
 	{"zsh", "zsh", completeZsh},
-	{"fish", "fish", completeFish},
+	{"fish", "fish", each(completeFish)},
 }
 
 func TestCompletions(t *testing.T) {
@@ -66,29 +105,23 @@ func TestCompletions(t *testing.T) {
 		t.Run(sh.name, func(t *testing.T) {
 			requireTool(t, sh.prog)
 			e := newEnv(t)
-			check := func(line string, want []string) {
-				t.Helper()
-				got := sh.complete(t, e, line)
-				slices.Sort(got)
-				got = slices.Compact(got)
-				if !slices.Equal(got, want) {
-					t.Errorf("%s: completing %q: got %q; want %q", sh.name, line, got, want)
-				}
-			}
-			check("pizauth ", commands)
-			check("pizauth sh", []string{"show", "shutdown"})
-			check("pizauth server -", []string{"-c", "-d", "-v"})
-			check("pizauth info -", []string{"-j"})
-			check("pizauth show -", []string{"-u"})
-			check("pizauth show ", configAccounts)
-			check("pizauth refresh -u ", configAccounts)
-			check("pizauth revoke w", []string{"with \"quote\"", "work"})
-			check("pizauth show work ", nil)
-
+			check(t, sh, e, []completion{
+				{"pizauth ", commands},
+				{"pizauth sh", []string{"show", "shutdown"}},
+				{"pizauth server -", []string{"-c", "-d", "-v"}},
+				{"pizauth info -", []string{"-j"}},
+				{"pizauth show -", []string{"-u"}},
+				{"pizauth show ", configAccounts},
+				{"pizauth refresh -u ", configAccounts},
+				{"pizauth revoke w", []string{"with \"quote\"", "work"}},
+				{"pizauth show work ", nil},
+			})
 			e.startServer(t)
-			check("pizauth show ", serverAccounts)
-			check("pizauth revoke srv-", []string{"srv-mail"})
-			check("pizauth refresh ", serverAccounts)
+			check(t, sh, e, []completion{
+				{"pizauth show ", serverAccounts},
+				{"pizauth revoke srv-", []string{"srv-mail"}},
+				{"pizauth refresh ", serverAccounts},
+			})
 		})
 	}
 }
@@ -199,34 +232,50 @@ func completeBash(t *testing.T, e *env, line string) []string {
 	return got
 }
 
-// zshCapture types a command line and a TAB into an interactive zsh on a
-// pseudo-terminal (zsh/zpty) with compinit loaded from $1, and prints each
-// match compadd adds as <<match>>, then <<END>>.
+// zshCapture starts an interactive zsh on a pseudo-terminal (zsh/zpty)
+// with compinit loaded and $1 in fpath, then for each further argument types
+// it and a TAB, printing each match compadd adds as <<match>>, then
+// <<NEXT>>, and clears the line. (compinit is slow: one session serves all
+// the lines.)
 const zshCapture = `zmodload zsh/zpty || exit 2
 zpty z zsh -f -i
 zpty -w z 'PS1=""; RPS1=""; unsetopt beep'
 zpty -w z "fpath=(${(q)1} \$fpath); autoload -Uz compinit; compinit -u -D"
 zpty -w z 'compadd() { if (( ${@[(I)-[OAD]]} )); then builtin compadd "$@"; return; fi; local -a __m; builtin compadd -O __m "$@"; (( $#__m )) && print -rl -- "" "<<"${^__m}">>"; builtin compadd "$@" }'
-zpty -w z '_t() { zle complete-word; print -r -- "" "<<""END>>" }; zle -N _t; bindkey "^I" _t'
-zpty -w -n z "$2"$'\t'
-zpty -r -m z out '*<<END>>*' || exit 3
-print -r -- "$out"
+zpty -w z '_t() { zle complete-word; print -rl -- "" "<<""END>>" }; zle -N _t; bindkey "^I" _t; bindkey "^U" kill-whole-line'
+shift
+for line in "$@"; do
+  zpty -w -n z "$line"$'\t'
+  zpty -r -m z out '*<<END>>*' || exit 3
+  print -r -- "$out"
+  print -rl -- "" "<<NEXT>>"
+  zpty -w -n z $'\C-u'
+done
 zpty -d z
 `
 
-func completeZsh(t *testing.T, e *env, line string) []string {
+func completeZsh(t *testing.T, e *env, lines []string) [][]string {
 	script := filepath.Join(t.TempDir(), "capture.zsh")
 	if err := os.WriteFile(script, []byte(zshCapture), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out := e.run(t, "zsh", "-f", script, abs(t, "."), line)
+	out := e.run(t, "zsh", append([]string{"-f", script, abs(t, ".")}, lines...)...)
+	var results [][]string
 	var got []string
-	for _, l := range lines(strings.ReplaceAll(out, "\r", "")) {
-		if m, ok := strings.CutPrefix(l, "<<"); ok && strings.HasSuffix(m, ">>") && m != "END>>" {
-			got = append(got, strings.TrimSuffix(m, ">>"))
+	for _, l := range strings.Split(strings.ReplaceAll(out, "\r", ""), "\n") {
+		m, ok := strings.CutPrefix(l, "<<")
+		if !ok || !strings.HasSuffix(m, ">>") {
+			continue
+		}
+		switch m = strings.TrimSuffix(m, ">>"); m {
+		case "END":
+		case "NEXT":
+			results, got = append(results, got), nil
+		default:
+			got = append(got, m)
 		}
 	}
-	return got
+	return results
 }
 
 // completeFish asks fish for the completions with `complete -C`.
