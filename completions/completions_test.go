@@ -108,6 +108,8 @@ func TestCompletions(t *testing.T) {
 			check(t, sh, e, []completion{
 				{"pizauth ", commands},
 				{"pizauth sh", []string{"show", "shutdown"}},
+				{"pizauth --", []string{"--help", "--version"}},
+				{"pizauth server -c my", []string{"my.conf"}},
 				{"pizauth server -", []string{"-c", "-d", "-v"}},
 				{"pizauth info -", []string{"-j"}},
 				{"pizauth show -", []string{"-u"}},
@@ -139,6 +141,10 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(conf, []byte(defaultConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// For `server -c my<TAB>`: the shells run in home.
+	if err := os.WriteFile(filepath.Join(e.home, "my.conf"), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return e
