@@ -45,10 +45,25 @@ _pizauth() {
 	fi
 	local i operands=0
 	for ((i = 2; i < COMP_CWORD; i++)); do
-		[[ ${COMP_WORDS[i]} == -* ]] || ((operands++))
+		case ${COMP_WORDS[i]} in
+		-c | --sasl | --user) ((i++)) ;; # the option's argument follows
+		-*) ;;
+		*) ((operands++)) ;;
+		esac
 	done
 	case ${COMP_WORDS[1]} in
-	show | refresh)
+	show)
+		if [[ $prev == --sasl ]]; then
+			COMPREPLY=($(compgen -W "xoauth2 oauthbearer" -- "$cur"))
+		elif [[ $prev == --user ]]; then
+			: # an email address
+		elif [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "-u --sasl --user" -- "$cur"))
+		elif ((operands == 0)); then
+			_pizauth_complete_accounts
+		fi
+		;;
+	refresh)
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "-u" -- "$cur"))
 		elif ((operands == 0)); then
@@ -58,7 +73,7 @@ _pizauth() {
 	revoke)
 		((operands == 0)) && [[ $cur != -* ]] && _pizauth_complete_accounts
 		;;
-	info)
+	info | status)
 		COMPREPLY=($(compgen -W "-j" -- "$cur"))
 		;;
 	server)

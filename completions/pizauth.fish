@@ -28,8 +28,15 @@ function __pizauth_needs_account
     set -l words (commandline -opc)
     test (count $words) -ge 2; or return 1
     contains -- $words[2] $argv; or return 1
+    set -l skip 0
     for w in $words[3..-1]
-        string match -q -- '-*' $w; or return 1
+        if test $skip -eq 1
+            set skip 0 # the argument of the option before
+        else if contains -- $w -c --sasl --user
+            set skip 1
+        else if not string match -q -- '-*' $w
+            return 1
+        end
     end
     return 0
 end
@@ -52,7 +59,9 @@ complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -l version -s
 
 complete -c pizauth -n '__fish_seen_subcommand_from show refresh' -s u -d 'Leave the URL out of the error message'
 complete -c pizauth -n '__pizauth_needs_account show refresh revoke' -a '(__pizauth_accounts)' -d Account
-complete -c pizauth -n '__fish_seen_subcommand_from info' -s j -d 'Print JSON'
+complete -c pizauth -n '__fish_seen_subcommand_from show' -l sasl -x -a 'xoauth2 oauthbearer' -d 'Print the SASL initial response'
+complete -c pizauth -n '__fish_seen_subcommand_from show' -l user -x -d 'User (email address) for --sasl'
+complete -c pizauth -n '__fish_seen_subcommand_from info status' -s j -d 'Print JSON'
 complete -c pizauth -n '__fish_seen_subcommand_from server' -s c -r -F -d 'Configuration file'
 complete -c pizauth -n '__fish_seen_subcommand_from server' -s d -d 'Stay in the foreground'
 complete -c pizauth -n '__fish_seen_subcommand_from server' -s v -d 'Log more (up to four times)'
