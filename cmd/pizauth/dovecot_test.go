@@ -189,8 +189,8 @@ func (d *dovecot) start() error {
 
 // dovecotUsers are the accounts Dovecot's processes run as.
 type dovecotUsers struct {
-	login, internal  string // default_login_user, default_internal_user
-	mailUID, mailGID int    // the mail user's, who owns the mailbox
+	login, internal, group string // default_login_user, _internal_user, _internal_group
+	mailUID, mailGID       int    // the mail user's, who owns the mailbox
 }
 
 // lookupDovecotUsers returns Debian's dovenull and dovecot and the nobody user
@@ -202,7 +202,11 @@ func lookupDovecotUsers() (dovecotUsers, error) {
 		if err != nil {
 			return dovecotUsers{}, err
 		}
-		return dovecotUsers{login: u.Username, internal: u.Username, mailUID: os.Getuid(), mailGID: os.Getgid()}, nil
+		g, err := user.LookupGroupId(u.Gid)
+		if err != nil {
+			return dovecotUsers{}, err
+		}
+		return dovecotUsers{login: u.Username, internal: u.Username, group: g.Name, mailUID: os.Getuid(), mailGID: os.Getgid()}, nil
 	}
 	for _, name := range []string{"dovenull", "dovecot"} {
 		if _, err := user.Lookup(name); err != nil {
@@ -215,7 +219,7 @@ func lookupDovecotUsers() (dovecotUsers, error) {
 	}
 	uid, _ := strconv.Atoi(nobody.Uid)
 	gid, _ := strconv.Atoi(nobody.Gid)
-	return dovecotUsers{login: "dovenull", internal: "dovecot", mailUID: uid, mailGID: gid}, nil
+	return dovecotUsers{login: "dovenull", internal: "dovecot", group: "dovecot", mailUID: uid, mailGID: gid}, nil
 }
 
 // writeMailbox creates the mail user's home with a Maildir holding one new
@@ -252,6 +256,7 @@ auth_mechanisms = xoauth2 oauthbearer
 auth_failure_delay = 0
 default_login_user = %[2]s
 default_internal_user = %[3]s
+default_internal_group = %[7]s
 first_valid_uid = %[4]d
 mail_location = maildir:~/Maildir
 passdb {
@@ -263,7 +268,12 @@ userdb {
   driver = static
   args = uid=%[4]d gid=%[5]d home=%[1]s/home
 }
+# No chroots: they need root, and this is a test.
+service anvil {
+  chroot =
+}
 service imap-login {
+  chroot =
   inet_listener imap {
     address = 127.0.0.1
     port = %[6]d
@@ -272,7 +282,7 @@ service imap-login {
     port = 0
   }
 }
-`, d.dir, u.login, u.internal, u.mailUID, u.mailGID, d.port)
+`, d.dir, u.login, u.internal, u.mailUID, u.mailGID, d.port, u.group)
 }
 
 func (d *dovecot) oauth2Config() string {
