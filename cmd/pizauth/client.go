@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/pizauth-go/pizauth/internal/ctl"
 	"github.com/pizauth-go/pizauth/internal/paths"
@@ -31,6 +32,8 @@ func request(req ctl.Request) (ctl.Response, error) {
 	if err != nil {
 		return ctl.Response{}, err
 	}
+	// A waiting show may take as long as it waits, plus the usual margin.
+	c.Timeout = 10*time.Second + req.Wait
 	resp, err := c.Do(context.Background(), req)
 	if err != nil {
 		if errors.Is(err, ctl.ErrNotRunning) {
@@ -57,7 +60,11 @@ func cmdShow(p parsedArgs) error {
 	if err != nil {
 		return err
 	}
-	resp, err := request(ctl.Request{Cmd: ctl.CmdShow, Account: p.operands[0], WithURL: p.count["u"] == 0})
+	req, err := showRequest(p)
+	if err != nil {
+		return err
+	}
+	resp, err := request(req)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,9 @@ type option struct {
 	short  byte   // 0 when the option has no short form
 	long   string // "" when the option has no long form
 	hasArg bool
+	// optArg: a long option whose argument is optional and, when given,
+	// attached (--wait=10s); bare, its value is "".
+	optArg bool
 }
 
 // parsedArgs is a subcommand's command line after option parsing.
@@ -69,6 +72,9 @@ func (p *parsedArgs) long(a string, rest []string, opts []option) (int, error) {
 		}
 		p.count[o.name()]++
 		switch {
+		case o.optArg:
+			p.value[o.name()] = val
+			return 0, nil
 		case !o.hasArg && hasVal:
 			return 0, fmt.Errorf("option --%s takes no argument", name)
 		case !o.hasArg:

@@ -13,8 +13,10 @@ const (
 	saslOAUTHBEARER = "oauthbearer"
 )
 
-// showOptions are show's options: -u and --sasl MECH --user ADDRESS.
-var showOptions = []option{{short: 'u'}, {long: "sasl", hasArg: true}, {long: "user", hasArg: true}}
+// showOptions are show's options: -u, --sasl MECH --user ADDRESS, and
+// --wait[=DURATION] --min-valid DURATION (wait.go).
+var showOptions = []option{{short: 'u'}, {long: "sasl", hasArg: true}, {long: "user", hasArg: true},
+	{long: "wait", optArg: true}, {long: "min-valid", hasArg: true}}
 
 // saslRequest is what `show --sasl` asks for; zero when plain show.
 type saslRequest struct{ mech, user string }

@@ -74,13 +74,17 @@ func (c *Client) Do(ctx context.Context, req Request) (Response, error) {
 	return Response{}, noAnswer(rerr)
 }
 
+// timeout is the round trip's timeout.
+func (c *Client) timeout() time.Duration {
+	if c.Timeout <= 0 {
+		return defaultTimeout
+	}
+	return c.Timeout
+}
+
 // deadline is the earlier of ctx's deadline and now plus the timeout.
 func (c *Client) deadline(ctx context.Context) time.Time {
-	t := c.Timeout
-	if t <= 0 {
-		t = defaultTimeout
-	}
-	d := time.Now().Add(t)
+	d := time.Now().Add(c.timeout())
 	if cd, ok := ctx.Deadline(); ok && cd.Before(d) {
 		return cd
 	}
@@ -175,6 +179,15 @@ func readAnswer(r io.Reader) ([]byte, error) {
 // Show asks for the account's access token (showtoken).
 func (c *Client) Show(ctx context.Context, account string, withURL bool) (Response, error) {
 	return c.Do(ctx, Request{Cmd: CmdShow, Account: account, WithURL: withURL})
+}
+
+// ShowWait asks for the account's token like Show, but the server waits up
+// to wait for a token with at least minValid left before answering. The
+// round trip's deadline is extended by wait.
+func (c *Client) ShowWait(ctx context.Context, account string, withURL bool, wait, minValid time.Duration) (Response, error) {
+	waiting := *c
+	waiting.Timeout = c.timeout() + wait
+	return waiting.Do(ctx, Request{Cmd: CmdShowWait, Account: account, WithURL: withURL, Wait: wait, MinValid: minValid})
 }
 
 // Refresh asks for the account's token to be refreshed.

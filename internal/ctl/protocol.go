@@ -16,6 +16,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strconv"
+	"time"
 	"unicode/utf8"
 )
 
@@ -32,6 +34,10 @@ const (
 	CmdStatus   = "status"
 	// CmdStatusJSON is ours, not the original's: status as a JSON array.
 	CmdStatusJSON = "statusjson"
+	// CmdShowWait is ours: show that waits for a usable token
+	// (`show --wait`, `--min-valid`). Its argument is
+	// "withurl|withouturl <wait ms> <min-valid ms> <account>".
+	CmdShowWait = "showwait"
 )
 
 // Kinds of answer the server gives.
@@ -58,8 +64,11 @@ const (
 type Request struct {
 	Cmd     string // one of the Cmd constants
 	Account string // refresh, revoke, showtoken
-	WithURL bool   // refresh, showtoken
+	WithURL bool   // refresh, showtoken, showwait
 	Data    []byte // restore
+	// Wait bounds how long showwait waits; MinValid is the life the token
+	// must have left. Both are whole milliseconds on the wire.
+	Wait, MinValid time.Duration
 }
 
 // Encode returns the wire form of r. It does not validate r: the server does.
@@ -75,6 +84,18 @@ func (r Request) Encode() []byte {
 		} else {
 			b = append(b, withoutURL...)
 		}
+		b = append(b, ' ')
+		b = append(b, r.Account...)
+	case CmdShowWait:
+		if r.WithURL {
+			b = append(b, withURL...)
+		} else {
+			b = append(b, withoutURL...)
+		}
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, r.Wait.Milliseconds(), 10)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, r.MinValid.Milliseconds(), 10)
 		b = append(b, ' ')
 		b = append(b, r.Account...)
 	case CmdRevoke:
@@ -111,6 +132,9 @@ func DecodeRequest(b []byte) (Request, error) {
 		}
 		return Request{Cmd: cmd, Data: arg}, nil
 	}
+	if cmd == CmdShowWait {
+		return decodeShowWait(arg)
+	}
 	// refresh and showtoken: "withurl|withouturl <account>".
 	flag, rest, ok := bytes.Cut(arg, []byte{' '})
 	if !ok {
@@ -128,10 +152,53 @@ func DecodeRequest(b []byte) (Request, error) {
 	return Request{Cmd: cmd, Account: acct, WithURL: with}, err
 }
 
+// decodeShowWait parses "withurl|withouturl <wait ms> <min-valid ms> <account>".
+func decodeShowWait(arg []byte) (Request, error) {
+	r := Request{Cmd: CmdShowWait}
+	fields := bytes.SplitN(arg, []byte{' '}, 4)
+	if len(fields) != 4 {
+		return Request{}, errors.New("showwait needs withurl or withouturl, two durations and an account")
+	}
+	switch string(fields[0]) {
+	case withURL:
+		r.WithURL = true
+	case withoutURL:
+	default:
+		return Request{}, fmt.Errorf("showwait: got %q; want withurl or withouturl", clip(fields[0]))
+	}
+	var err error
+	if r.Wait, err = millis(fields[1]); err != nil {
+		return Request{}, err
+	}
+	if r.MinValid, err = millis(fields[2]); err != nil {
+		return Request{}, err
+	}
+	r.Account, err = account(CmdShowWait, fields[3])
+	return r, err
+}
+
+// millis parses a canonical decimal number of milliseconds: digits only,
+// no leading zero, at most 9 digits (over 11 days).
+func millis(b []byte) (time.Duration, error) {
+	bad := len(b) == 0 || len(b) > 9 || (len(b) > 1 && b[0] == '0')
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			bad = true
+			break
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if bad {
+		return 0, fmt.Errorf("showwait: %q is not a number of milliseconds", clip(b))
+	}
+	return time.Duration(n) * time.Millisecond, nil
+}
+
 // command returns the Cmd constant spelled by b, or "" (without allocating).
 func command(b []byte) string {
 	for _, c := range [...]string{CmdShow, CmdRefresh, CmdStatus, CmdRevoke, CmdDump,
-		CmdInfo, CmdReload, CmdRestore, CmdShutdown, CmdStatusJSON} {
+		CmdInfo, CmdReload, CmdRestore, CmdShutdown, CmdStatusJSON, CmdShowWait} {
 		if string(b) == c {
 			return c
 		}

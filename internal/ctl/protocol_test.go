@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // wireRequests are valid requests and their wire forms.
@@ -26,6 +27,8 @@ var wireRequests = []struct {
 	{Request{Cmd: CmdRevoke, Account: "work"}, "revoke:work"},
 	{Request{Cmd: CmdRevoke, Account: " a b "}, "revoke: a b "},
 	{Request{Cmd: CmdRestore, Data: []byte("\x00\xff:binary")}, "restore:\x00\xff:binary"},
+	{Request{Cmd: CmdShowWait, Account: "work", WithURL: true, Wait: 5 * time.Minute}, "showwait:withurl 300000 0 work"},
+	{Request{Cmd: CmdShowWait, Account: "a b", Wait: 1500 * time.Millisecond, MinValid: time.Hour}, "showwait:withouturl 1500 3600000 a b"},
 }
 
 func TestRequestRoundTrip(t *testing.T) {
@@ -57,6 +60,12 @@ func TestDecodeRequestErrors(t *testing.T) {
 		{"status:x", "takes no argument"},
 		{"statusjson:x", "takes no argument"},
 		{"statusjson", "no ':'"},
+		{"showwait:withurl 10 0", "needs withurl or withouturl, two durations"},
+		{"showwait:sometimes 10 0 work", "want withurl or withouturl"},
+		{"showwait:withurl 010 0 work", "not a number of milliseconds"},
+		{"showwait:withurl 10 -1 work", "not a number of milliseconds"},
+		{"showwait:withurl 1000000000 0 work", "not a number of milliseconds"},
+		{"showwait:withurl 10 0 ", "needs an account"},
 		{"StatusJSON:", "unknown command"},
 		{"dump: ", "takes no argument"},
 		{"revoke:", "needs an account"},
@@ -119,7 +128,7 @@ func FuzzDecodeRequest(f *testing.F) {
 		f.Add([]byte(tt.wire))
 	}
 	for _, s := range []string{"", ":", "status", "showtoken:withurl", "showtoken:withurl ",
-		"revoke:\xff", "restore:", "refresh:x y", "dump:x", "statusjson:x", "statusjso:"} {
+		"revoke:\xff", "restore:", "refresh:x y", "dump:x", "statusjson:x", "statusjso:", "showwait:withurl 1 1 x", "showwait:withouturl 0 99 y"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

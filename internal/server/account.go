@@ -29,6 +29,9 @@ type account struct {
 	due     time.Time
 	pending *pendingAuth
 	token   *activeToken
+	// changed, when not nil, is closed at the next change of phase or token
+	// (resetLocked): `show --wait` waits on it.
+	changed chan struct{}
 }
 
 // pendingAuth is an authorisation request awaiting the user's login.
@@ -65,9 +68,13 @@ func wall(t time.Time) time.Time { return t.Round(0) }
 // now is the current wall-clock time.
 func now() time.Time { return wall(time.Now()) }
 
-// setPhaseLocked moves a to phase p, clearing what belongs to other phases and
+// resetLocked moves a to phase p, clearing what belongs to other phases and
 // bumping the generation. The caller unregisters pending states.
 func (a *account) resetLocked(p phase) {
+	if a.changed != nil {
+		close(a.changed)
+		a.changed = nil
+	}
 	a.gen++
 	a.phase = p
 	a.pending = nil
@@ -77,3 +84,11 @@ func (a *account) resetLocked(p phase) {
 
 // expiredAt reports whether the token is unusable at t.
 func (t *activeToken) expiredAt(at time.Time) bool { return !at.Before(t.expiry) }
+
+// changedLocked returns a channel closed at a's next change.
+func (a *account) changedLocked() <-chan struct{} {
+	if a.changed == nil {
+		a.changed = make(chan struct{})
+	}
+	return a.changed
+}

@@ -15,10 +15,12 @@ const (
 )
 
 // Handle answers one control request. It implements ctl.Handler.
-func (s *Server) Handle(_ context.Context, req ctl.Request) ctl.Response {
+func (s *Server) Handle(ctx context.Context, req ctl.Request) ctl.Response {
 	switch req.Cmd {
 	case ctl.CmdShow:
 		return s.show(req.Account, req.WithURL)
+	case ctl.CmdShowWait:
+		return s.showWait(ctx, req)
 	case ctl.CmdRefresh:
 		return s.refresh(req.Account, req.WithURL)
 	case ctl.CmdRevoke:
