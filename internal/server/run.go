@@ -59,6 +59,7 @@ func Run(ctx context.Context, o RunOptions) error {
 		}
 	})
 	for _, l := range redirects {
+		l.Logger = s.log
 		serving.Go(func() {
 			if err := l.Serve(ctx, s.HandleRedirect); err != nil && !errors.Is(err, context.Canceled) {
 				s.log.Error("redirect listener failed", "err", err)
