@@ -46,7 +46,7 @@ _pizauth() {
 	local i operands=0
 	for ((i = 2; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		-c | --sasl | --user) ((i++)) ;; # the option's argument follows
+		-c | --sasl | --user | --min-valid) ((i++)) ;; # the option's argument follows
 		-*) ;;
 		*) ((operands++)) ;;
 		esac
@@ -55,10 +55,10 @@ _pizauth() {
 	show)
 		if [[ $prev == --sasl ]]; then
 			COMPREPLY=($(compgen -W "xoauth2 oauthbearer" -- "$cur"))
-		elif [[ $prev == --user ]]; then
-			: # an email address
+		elif [[ $prev == --user || $prev == --min-valid ]]; then
+			: # an email address, a duration
 		elif [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "-u --sasl --user" -- "$cur"))
+			COMPREPLY=($(compgen -W "-u --wait --min-valid --sasl --user" -- "$cur"))
 		elif ((operands == 0)); then
 			_pizauth_complete_accounts
 		fi

@@ -32,7 +32,7 @@ function __pizauth_needs_account
     for w in $words[3..-1]
         if test $skip -eq 1
             set skip 0 # the argument of the option before
-        else if contains -- $w -c --sasl --user
+        else if contains -- $w -c --sasl --user --min-valid
             set skip 1
         else if not string match -q -- '-*' $w
             return 1
@@ -59,6 +59,8 @@ complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -l version -s
 
 complete -c pizauth -n '__fish_seen_subcommand_from show refresh' -s u -d 'Leave the URL out of the error message'
 complete -c pizauth -n '__pizauth_needs_account show refresh revoke' -a '(__pizauth_accounts)' -d Account
+complete -c pizauth -n '__fish_seen_subcommand_from show' -l wait -d 'Wait for a token (--wait=DURATION, default 5m)'
+complete -c pizauth -n '__fish_seen_subcommand_from show' -l min-valid -x -d 'Print only a token valid this much longer'
 complete -c pizauth -n '__fish_seen_subcommand_from show' -l sasl -x -a 'xoauth2 oauthbearer' -d 'Print the SASL initial response'
 complete -c pizauth -n '__fish_seen_subcommand_from show' -l user -x -d 'User (email address) for --sasl'
 complete -c pizauth -n '__fish_seen_subcommand_from info status' -s j -d 'Print JSON'
