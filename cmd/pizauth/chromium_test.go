@@ -22,10 +22,12 @@ func init() {
 }
 
 // chromiumFlags make headless Chromium quiet and self-contained: no sandbox
-// (tests may run as root), no GPU, no calls home, no first-run UI.
+// (tests may run as root), no GPU, no calls home, no first-run UI, and
+// no reliance on a large /dev/shm (containers often have 64 MB).
 var chromiumFlags = []string{
 	"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
 	"--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+	"--disable-dev-shm-usage",
 }
 
 // cmdChromium is a real browser: it opens the authorisation URL found in
@@ -51,8 +53,15 @@ func cmdChromium(ts *testscript.TestScript, neg bool, args []string) {
 	profile, err := os.MkdirTemp("", "pzchromium")
 	ts.Check(err)
 	defer os.RemoveAll(profile)
+	// Chromium keeps things under HOME and the XDG directories too: keep
+	// them in WORK.
+	work := ts.Getenv("WORK")
+	env := []string{
+		"PATH=" + ts.Getenv("PATH"), "HOME=" + work, "TMPDIR=" + ts.Getenv("TMPDIR"),
+		"XDG_CONFIG_HOME=" + filepath.Join(work, ".config"), "XDG_CACHE_HOME=" + filepath.Join(work, ".cache"),
+	}
 	var stdout, stderr bytes.Buffer
-	err = runChromium(profile, m[1], &stdout, &stderr)
+	err = runChromium(profile, m[1], env, &stdout, &stderr)
 	ts.Check(os.WriteFile(ts.MkAbs("chromium.log"), stderr.Bytes(), 0o600))
 	if err != nil {
 		ts.Fatalf("chromium: %v (its log is in chromium.log)", err)
@@ -62,12 +71,12 @@ func cmdChromium(ts *testscript.TestScript, neg bool, args []string) {
 
 // runChromium runs chromium --dump-dom rawURL in a process group of its own,
 // then kills whatever is left of the group and waits until it is gone.
-func runChromium(profile, rawURL string, stdout, stderr *bytes.Buffer) error {
+func runChromium(profile, rawURL string, env []string, stdout, stderr *bytes.Buffer) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	args := append(append([]string(nil), chromiumFlags...), "--user-data-dir="+profile, "--dump-dom", rawURL)
 	cmd := exec.CommandContext(ctx, "chromium", args...)
-	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, stdout, stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 10 * time.Second
