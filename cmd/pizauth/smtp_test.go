@@ -73,9 +73,10 @@ type smtpServer struct {
 	token func() string
 	wg    sync.WaitGroup
 
-	mu    sync.Mutex // guards log and conns
-	log   []string
-	conns map[net.Conn]bool
+	mu     sync.Mutex // guards log, conns and closed
+	log    []string
+	conns  map[net.Conn]bool
+	closed bool
 }
 
 func startSMTP(user string, token func() string) (*smtpServer, error) {
@@ -95,6 +96,7 @@ func (s *smtpServer) port() int { return s.ln.Addr().(*net.TCPAddr).Port }
 func (s *smtpServer) close() {
 	s.ln.Close()
 	s.mu.Lock()
+	s.closed = true
 	for c := range s.conns {
 		c.Close()
 	}
@@ -109,8 +111,13 @@ func (s *smtpServer) serve() {
 			return
 		}
 		s.mu.Lock()
+		closed := s.closed
 		s.conns[c] = true
 		s.mu.Unlock()
+		if closed {
+			c.Close()
+			return
+		}
 		s.wg.Go(func() {
 			defer func() {
 				s.mu.Lock()
