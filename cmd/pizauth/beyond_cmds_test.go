@@ -20,6 +20,65 @@ func init() {
 	scriptCmds["jsonitem"] = cmdJSONItem
 	scriptCmds["waitstate"] = cmdWaitState
 	scriptCmds["saslcheck"] = cmdSASLCheck
+	scriptCmds["idpenv"] = cmdIDPEnv
+	scriptCmds["idpreq"] = cmdIDPReq
+	scriptCmds["idpissued"] = cmdIDPIssued
+}
+
+// cmdIDPEnv sets IDP_URL (the provider's base URL) and IDP_REVOKE_URI for
+// scripts that configure more of the provider's endpoints.
+//
+//	idpenv
+func cmdIDPEnv(ts *testscript.TestScript, neg bool, args []string) {
+	p := provider(ts)
+	ts.Setenv("IDP_URL", p.URL())
+	ts.Setenv("IDP_REVOKE_URI", p.RevokeURI())
+}
+
+// cmdIDPReq waits (up to 30 s) until ENDPOINT has had N requests and prints
+// KEY of the form of the Nth (counting from 1).
+//
+//	idpreq ENDPOINT N KEY
+func cmdIDPReq(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: idpreq ENDPOINT N KEY")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	p := provider(ts)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ts.Check(p.WaitCount(ctx, "/"+args[0], n))
+	i := 0
+	for _, r := range p.Requests() {
+		if r.Endpoint == "/"+args[0] {
+			if i++; i == n {
+				fmt.Fprintln(ts.Stdout(), r.Form.Get(args[2]))
+				return
+			}
+		}
+	}
+}
+
+// cmdIDPIssued prints the access or refresh token of the provider's Nth
+// token answer (counting from 1).
+//
+//	idpissued N access|refresh
+func cmdIDPIssued(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: idpissued N access|refresh")
+	}
+	n, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	issued := provider(ts).Tokens()
+	if n < 1 || n > len(issued) {
+		ts.Fatalf("the provider issued %d tokens; no token answer %d", len(issued), n)
+	}
+	tok := issued[n-1].Access
+	if args[1] == "refresh" {
+		tok = issued[n-1].Refresh
+	}
+	fmt.Fprintln(ts.Stdout(), tok)
 }
 
 // cmdSASLCheck decodes the base64 in FILE and compares it with WANT, in

@@ -132,6 +132,7 @@ func (s *Server) revoke(name string) ctl.Response {
 		return noAccount(name)
 	}
 	if a.phase != phaseNone {
+		s.revokeAtProviderLocked(a)
 		s.dropLocked(a)
 		s.events.push(name, eventRevoked)
 		s.log.Info("tokens revoked", "account", name)
