@@ -10,7 +10,9 @@ func (s *Server) notifyAuthLocked(a *account) {
 	name, url := a.cfg.Name, a.pending.url
 	cmd := s.cfg.AuthNotifyCmd
 	if cmd == "" {
-		s.log.Warn("account needs authorising", "account", name, "url", url)
+		// Without auth_notify_cmd the log is the only way the user hears
+		// of it, so it is logged at the level shown without -v.
+		s.log.Error("account needs authorising", "account", name, "url", url)
 		return
 	}
 	t := now()
