@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pizauth-go/pizauth/internal/testtool"
 )
 
 // defaultConfig is the default configuration file, which the completions
@@ -103,7 +105,7 @@ var shells = []shell{
 func TestCompletions(t *testing.T) {
 	for _, sh := range shells {
 		t.Run(sh.name, func(t *testing.T) {
-			requireTool(t, sh.prog)
+			testtool.Require(t, sh.prog)
 			e := newEnv(t)
 			check(t, sh, e, []completion{
 				{"pizauth ", commands},
@@ -140,7 +142,7 @@ type env struct {
 }
 
 func newEnv(t *testing.T) *env {
-	e := &env{home: t.TempDir(), runtimeDir: shortTempDir(t), bin: pizauthBinDir(t)}
+	e := &env{home: t.TempDir(), runtimeDir: testtool.ShortDir(t), bin: pizauthBinDir(t)}
 	conf := filepath.Join(e.home, ".config", "pizauth.conf")
 	if err := os.MkdirAll(filepath.Dir(conf), 0o700); err != nil {
 		t.Fatal(err)
@@ -339,31 +341,6 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(buildDir)
 	}
 	os.Exit(code)
-}
-
-// shortTempDir is a temporary directory with a path short enough for Unix
-// socket addresses.
-func shortTempDir(t *testing.T) string {
-	dir, err := os.MkdirTemp("", "pz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
-}
-
-// requireTool skips the test when prog is missing, unless CI is set: CI
-// must run every test (scripts/test-deps installs the tools from
-// scripts/deps/*.list).
-func requireTool(t *testing.T, prog string) {
-	t.Helper()
-	if _, err := exec.LookPath(prog); err == nil {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("CI is set and %s is not installed: run scripts/test-deps", prog)
-	}
-	t.Skipf("%s is not installed (scripts/test-deps installs it)", prog)
 }
 
 func abs(t *testing.T, name string) string {

@@ -3,10 +3,11 @@
 package man
 
 import (
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/pizauth-go/pizauth/internal/testtool"
 )
 
 var pages = []string{"pizauth.1", "pizauth.conf.5"}
@@ -18,7 +19,7 @@ var ignored = []string{"referenced manual not found", "mandoc.db"}
 // TestLint runs `mandoc -Tlint -Wall` on every page: any message, style
 // suggestions and warnings included, is a failure.
 func TestLint(t *testing.T) {
-	requireTool(t, "mandoc")
+	testtool.Require(t, "mandoc")
 	for _, page := range pages {
 		t.Run(page, func(t *testing.T) {
 			out, _ := exec.Command("mandoc", "-Tlint", "-Wall", page).CombinedOutput()
@@ -37,7 +38,7 @@ func TestLint(t *testing.T) {
 
 // TestRender checks that each page formats to text under its own name.
 func TestRender(t *testing.T) {
-	requireTool(t, "mandoc")
+	testtool.Require(t, "mandoc")
 	for _, page := range pages {
 		out, err := exec.Command("mandoc", "-Tascii", page).Output()
 		if err != nil {
@@ -57,18 +58,4 @@ func containsAny(s string, subs []string) bool {
 		}
 	}
 	return false
-}
-
-// requireTool skips the test when prog is missing, unless CI is set: CI
-// must run every test (scripts/test-deps installs the tools from
-// scripts/deps/*.list).
-func requireTool(t *testing.T, prog string) {
-	t.Helper()
-	if _, err := exec.LookPath(prog); err == nil {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("CI is set and %s is not installed: run scripts/test-deps", prog)
-	}
-	t.Skipf("%s is not installed (scripts/test-deps installs it)", prog)
 }

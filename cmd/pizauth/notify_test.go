@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pizauth-go/pizauth/internal/testtool"
 )
 
 // notifyConfig is a valid configuration whose startup_cmd leaves a file
@@ -37,7 +39,7 @@ func TestSdNotify(t *testing.T) {
 	if err := os.WriteFile(conf, []byte(notifyConfig), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	runtimeDir := shortTempDir(t)
+	runtimeDir := testtool.ShortDir(t)
 	sock := listenNotify(t, filepath.Join(runtimeDir, "notify"))
 
 	cmd := exec.Command(exe, "server", "-d", "-c", conf)
@@ -67,18 +69,6 @@ func TestSdNotify(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("server exited with %v after SIGTERM; want status 0\nstderr:\n%s", err, stderr.String())
 	}
-}
-
-// shortTempDir is a temporary directory with a path short enough for Unix
-// socket addresses (t.TempDir's can exceed the ~104 bytes allowed).
-func shortTempDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "pz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
 }
 
 func listenNotify(t *testing.T, path string) *net.UnixConn {

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pizauth-go/pizauth/internal/testtool"
 )
 
 // unitFile is the systemd user unit that make install installs.
@@ -19,8 +21,8 @@ const installedBinary = "/usr/local/bin/pizauth"
 // pointing at this test binary, and MANPATH holds our man pages so that
 // its Documentation= entries are checked too.
 func TestSystemdUnit(t *testing.T) {
-	requireTool(t, "systemd-analyze")
-	requireTool(t, "man")
+	testtool.Require(t, "systemd-analyze")
+	testtool.Require(t, "man")
 	exe, err := exec.LookPath("pizauth") // this test binary, set up by testscript.Main
 	if err != nil {
 		t.Fatal(err)
@@ -65,18 +67,4 @@ func copyManPage(t *testing.T, src, dir string) {
 	if err := os.WriteFile(filepath.Join(dir, filepath.Base(src)), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// requireTool skips the test when prog is missing, unless CI is set: CI
-// must run every test (scripts/test-deps installs the tools from
-// scripts/deps/*.list).
-func requireTool(t *testing.T, prog string) {
-	t.Helper()
-	if _, err := exec.LookPath(prog); err == nil {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("CI is set and %s is not installed: run scripts/test-deps", prog)
-	}
-	t.Skipf("%s is not installed (scripts/test-deps installs it)", prog)
 }
