@@ -12,10 +12,11 @@ func init() {
 	scriptCmds["needtool"] = cmdNeedTool
 }
 
-// cmdNeedTool fails the script when CI is set and one of the named
-// programs is missing, so that CI never silently skips a real-client test
-// (scripts/test-deps installs them from scripts/deps/*.list). Without CI it
-// does nothing; the script then skips on its own:
+// cmdNeedTool is internal/testtool.Require's rule for scripts: it fails the
+// script when CI is set and one of the named programs is missing, so that
+// CI never silently skips a real-client test (scripts/test-deps installs
+// them from scripts/deps/*.list). Without CI it does nothing; the script
+// then skips on its own (a command cannot skip a script):
 //
 //	needtool msmtp
 //	[!exec:msmtp] skip 'msmtp is not installed (scripts/test-deps installs it)'
