@@ -47,7 +47,7 @@ var dovecots sync.Map
 // challenge and hangs until Dovecot's 3-minute authentication timeout.)
 func cmdDovecot(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) == 0 {
-		ts.Fatalf("usage: dovecot start USER | dovecot log")
+		ts.Fatalf("usage: dovecot start USER | dovecot log | dovecot login USER TOKEN")
 	}
 	switch args[0] {
 	case "start":
