@@ -28,11 +28,12 @@ type pizauth struct {
 }
 
 // buildPizauth builds cmd/pizauth from the main module (through the replace
-// directive in go.mod) into dir.
+// directive in go.mod) into dir, with -race when the test has it.
 func buildPizauth(t *testing.T, dir string) string {
 	t.Helper()
 	bin := filepath.Join(dir, "pizauth")
-	cmd := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "github.com/pizauth-go/pizauth/cmd/pizauth")
+	args := append(append([]string{"build"}, buildFlags...), "-o", bin, "github.com/pizauth-go/pizauth/cmd/pizauth")
+	cmd := exec.CommandContext(t.Context(), "go", args...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
