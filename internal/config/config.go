@@ -53,6 +53,9 @@ type Config struct {
 	ErrorNotifyCmd      string        // "" when unset
 	HTTPListen          string        // default "127.0.0.1:0"; "" means none
 	HTTPSListen         string        // default "127.0.0.1:0"; "" means none
+	PersistFile         string        // absolute, ~/ expanded; "" when unset
+	PersistIdentityCmd  string        // "" when unset
+	PersistRecipients   []string      // age recipients; set when PersistFile is
 	RefreshAtLeast      time.Duration // default 90m
 	RefreshBeforeExpiry time.Duration // default 90s
 	RefreshRetry        time.Duration // default 40s

@@ -46,6 +46,9 @@ const (
 	gErrorNotifyCmd
 	gHTTPListen
 	gHTTPSListen
+	gPersistFile
+	gPersistIdentityCmd
+	gPersistRecipients
 	gRefreshAtLeast
 	gRefreshBeforeExpiry
 	gRefreshRetry
@@ -61,6 +64,9 @@ var globalOptions = [numGlobal]option{
 	gErrorNotifyCmd:      {"error_notify_cmd", kString},
 	gHTTPListen:          {"http_listen", kListen},
 	gHTTPSListen:         {"https_listen", kListen},
+	gPersistFile:         {"persist_file", kString},
+	gPersistIdentityCmd:  {"persist_identity_cmd", kString},
+	gPersistRecipients:   {"persist_recipients", kList},
 	gRefreshAtLeast:      {"refresh_at_least", kTime},
 	gRefreshBeforeExpiry: {"refresh_before_expiry", kTime},
 	gRefreshRetry:        {"refresh_retry", kTime},
@@ -78,12 +84,14 @@ const (
 	aClientSecret
 	aDeviceAuthURI
 	aLoginHint
+	aProvider
 	aRedirectURI
 	aRefreshAtLeast
 	aRefreshBeforeExpiry
 	aRefreshRetry
 	aRevokeURI
 	aScopes
+	aTenant
 	aTokenURI
 	numAccount
 )
@@ -96,12 +104,14 @@ var accountOptions = [numAccount]option{
 	aClientSecret:        {"client_secret", kString},
 	aDeviceAuthURI:       {"device_auth_uri", kURI},
 	aLoginHint:           {"login_hint", kString},
+	aProvider:            {"provider", kString},
 	aRedirectURI:         {"redirect_uri", kURI},
 	aRefreshAtLeast:      {"refresh_at_least", kTime},
 	aRefreshBeforeExpiry: {"refresh_before_expiry", kTime},
 	aRefreshRetry:        {"refresh_retry", kTime},
 	aRevokeURI:           {"revoke_uri", kURI},
 	aScopes:              {"scopes", kList},
+	aTenant:              {"tenant", kString},
 	aTokenURI:            {"token_uri", kURI},
 }
 

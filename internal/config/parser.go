@@ -141,6 +141,12 @@ func (p *parser) setGlobal(id int, v value) *Error {
 		c.ErrorNotifyCmd = v.str
 	case gHTTPListen, gHTTPSListen:
 		return p.setListen(id, v)
+	case gPersistFile:
+		return p.setPersistFile(v)
+	case gPersistIdentityCmd:
+		c.PersistIdentityCmd = v.str
+	case gPersistRecipients:
+		return p.setPersistRecipients(v)
 	case gRefreshAtLeast:
 		c.RefreshAtLeast = v.tok.dur
 	case gRefreshBeforeExpiry:

@@ -104,6 +104,9 @@ func (p *parser) finish() *Error {
 		return p.errorf(max(p.listenPos[0], p.listenPos[1]),
 			"http_listen and https_listen are both none: pizauth needs at least one to receive redirects")
 	}
+	if err := p.checkPersist(); err != nil {
+		return err
+	}
 	c.Accounts = make([]*Account, len(p.accounts))
 	for i, m := range p.accounts {
 		if err := p.checkRedirect(m); err != nil {

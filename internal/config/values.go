@@ -11,6 +11,7 @@ type value struct {
 	str        string // the value of a string
 	end        int    // offset just past the value
 	list       []string
+	listPos    []int // offset of each item of list
 	fields     []Field
 	hintKeyPos int // as accountState.hintKeyPos
 }
@@ -78,6 +79,7 @@ func (p *parser) list(opt option, v value) (value, *Error) {
 			return v, p.errorf(p.tok.pos, "expected a string or ] in %s, found %s", opt.name, p.describe(p.tok))
 		}
 		v.list = append(v.list, p.text(p.tok))
+		v.listPos = append(v.listPos, p.tok.pos)
 		if err := p.separator(opt, ']'); err != nil {
 			return v, err
 		}
