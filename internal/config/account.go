@@ -19,6 +19,8 @@ type accountState struct {
 	accountMeta
 	seen         [numAccount]int // as parser.globalSeen
 	loginHint    string
+	provider     string // a preset's name; "" when none
+	tenant       string
 	hintKeyPos   int // offset of the first "login_hint" auth_uri_fields key; -1 if none
 	braceOpenPos int
 }
@@ -118,6 +120,16 @@ func (p *parser) setAccount(st *accountState, id int, v value) *Error {
 		a.AuthFlow = v.str
 	case aLoginHint:
 		st.loginHint = v.str
+	case aProvider:
+		if presets[v.str] == nil {
+			return p.errorf(v.tok.pos, "unknown provider %q: the presets are %s", clip(v.str), presetNames())
+		}
+		st.provider = v.str
+	case aTenant:
+		if !validTenant(v.str) {
+			return p.errorf(v.tok.pos, "tenant %q is not a tenant name, domain or ID", clip(v.str))
+		}
+		st.tenant = v.str
 	case aRefreshAtLeast:
 		a.RefreshAtLeast, st.own[0] = v.tok.dur, true
 	case aRefreshBeforeExpiry:
@@ -171,6 +183,9 @@ func (p *parser) knownURI(t token) (string, bool) {
 // finishAccount checks an account block once it is closed.
 func (p *parser) finishAccount(st *accountState) *Error {
 	a := st.acc
+	if err := p.applyPreset(st); err != nil {
+		return err
+	}
 	var missing []string
 	for _, id := range []int{aAuthURI, aTokenURI, aClientID} {
 		if st.seen[id] == 0 {
