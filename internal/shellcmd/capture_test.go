@@ -1,0 +1,42 @@
+package shellcmd
+
+import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestOutput(t *testing.T) {
+	var logged bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	out, err := Output(t.Context(), log, "persist_identity_cmd", `printf 'AGE-SECRET-%s\n' KEY-1X; echo oops >&2`, nil, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(out), "AGE-SECRET-KEY-1X\n"; got != want {
+		t.Errorf("got %q; want %q", got, want)
+	}
+	if strings.Contains(logged.String(), "AGE-SECRET-KEY") || !strings.Contains(logged.String(), "oops") {
+		t.Errorf("got log %q; want stderr logged and stdout not", logged.String())
+	}
+}
+
+func TestOutputErrors(t *testing.T) {
+	tests := []struct {
+		name, cmd, want string
+	}{
+		{"exit status", "echo secret; exit 3", "exit status 3"},
+		{"timeout", "sleep 10", "timed out after 100ms"},
+		{"too long", "head -c 70000 /dev/zero", "output longer than 64 KiB"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := Output(t.Context(), nil, "x", tt.cmd, nil, 100*time.Millisecond)
+			if err == nil || err.Error() != tt.want || out != nil {
+				t.Errorf("got %q, %v; want nil, %q", out, err, tt.want)
+			}
+		})
+	}
+}
