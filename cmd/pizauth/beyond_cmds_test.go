@@ -23,9 +23,59 @@ func init() {
 	scriptCmds["idpenv"] = cmdIDPEnv
 	scriptCmds["idpreq"] = cmdIDPReq
 	scriptCmds["idpissued"] = cmdIDPIssued
+	scriptCmds["idpdevice"] = cmdIDPDevice
 }
 
-// cmdIDPEnv sets IDP_URL (the provider's base URL) and IDP_REVOKE_URI for
+// cmdIDPDevice controls the provider's device authorization grant:
+//
+//	idpdevice timing INTERVAL LIFETIME  of device codes issued from now on
+//	idpdevice complete on|off           give verification_uri_complete
+//	idpdevice approve|deny|expire       the latest user code
+//	idpdevice slowdown N                the next N polls get slow_down
+//	idpdevice usercode                  prints the latest user code
+//	idpdevice polls                     prints the polls' answers, one a line; fails
+//	                                    if a poll came sooner than the interval (less
+//	                                    250 ms of jitter) after the previous one
+func cmdIDPDevice(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) == 0 {
+		ts.Fatalf("usage: idpdevice COMMAND ARGS...")
+	}
+	p := provider(ts)
+	switch args[0] {
+	case "timing":
+		interval, err := time.ParseDuration(arg(ts, args, 1))
+		ts.Check(err)
+		lifetime, err := time.ParseDuration(arg(ts, args, 2))
+		ts.Check(err)
+		p.SetDeviceTiming(interval, lifetime)
+	case "complete":
+		p.SetDeviceComplete(arg(ts, args, 1) == "on")
+	case "approve":
+		ts.Check(p.ApproveDevice(p.LastUserCode()))
+	case "deny":
+		ts.Check(p.DenyDevice(p.LastUserCode()))
+	case "expire":
+		ts.Check(p.ExpireDevice(p.LastUserCode()))
+	case "slowdown":
+		n, err := strconv.Atoi(arg(ts, args, 1))
+		ts.Check(err)
+		p.SlowDownDevice(n)
+	case "usercode":
+		fmt.Fprintln(ts.Stdout(), p.LastUserCode())
+	case "polls":
+		for _, poll := range p.DevicePolls() {
+			if poll.Since < poll.Interval-250*time.Millisecond {
+				ts.Fatalf("a poll came %v after the previous one; the interval was %v", poll.Since, poll.Interval)
+			}
+			fmt.Fprintf(ts.Stdout(), "%s after %v (interval %v)\n", poll.Answer, poll.Since.Round(100*time.Millisecond), poll.Interval)
+		}
+	default:
+		ts.Fatalf("unknown idpdevice command %q", args[0])
+	}
+}
+
+// cmdIDPEnv sets IDP_URL (the provider's base URL), IDP_REVOKE_URI and
+// IDP_DEVICE_URI for
 // scripts that configure more of the provider's endpoints.
 //
 //	idpenv
@@ -33,6 +83,7 @@ func cmdIDPEnv(ts *testscript.TestScript, neg bool, args []string) {
 	p := provider(ts)
 	ts.Setenv("IDP_URL", p.URL())
 	ts.Setenv("IDP_REVOKE_URI", p.RevokeURI())
+	ts.Setenv("IDP_DEVICE_URI", p.DeviceURI())
 }
 
 // cmdIDPReq waits (up to 30 s) until ENDPOINT has had N requests and prints

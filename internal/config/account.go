@@ -188,7 +188,7 @@ func (p *parser) finishAccount(st *accountState) *Error {
 	}
 	var missing []string
 	for _, id := range []int{aAuthURI, aTokenURI, aClientID} {
-		if st.seen[id] == 0 {
+		if st.seen[id] == 0 && (id != aAuthURI || a.AuthFlow != FlowDevice) {
 			missing = append(missing, accountOptions[id].name)
 		}
 	}

@@ -116,6 +116,9 @@ func TestAccountOptions(t *testing.T) {
 		{"auth_flow default", "", "", func(a *Account) any { return a.AuthFlow }, "code"},
 		{"auth_flow code", "", `auth_flow = "code";`, func(a *Account) any { return a.AuthFlow }, "code"},
 		{"auth_flow device", "", `auth_flow = "device"; device_auth_uri = "https://idp.example/device";`, func(a *Account) any { return a.AuthFlow }, "device"},
+		{"device flow needs no auth_uri", "", "", func(a *Account) any {
+			return len(mustParse(t, `account "d" { auth_flow = "device"; device_auth_uri = "https://i/d"; token_uri = "https://i/t"; client_id = "c"; }`).Accounts)
+		}, 1},
 		{"device_auth_uri", "", `device_auth_uri = "https://idp.example/device";`, func(a *Account) any { return a.DeviceAuthURI }, "https://idp.example/device"},
 		{"revoke_uri default", "", "", func(a *Account) any { return a.RevokeURI }, ""},
 		{"revoke_uri", "", `revoke_uri = "https://idp.example/revoke";`, func(a *Account) any { return a.RevokeURI }, "https://idp.example/revoke"},

@@ -35,6 +35,7 @@ type Field struct{ Key, Value string }
 // Params are the settings of one account that the protocol needs.
 type Params struct {
 	AuthURI, TokenURI string
+	DeviceAuthURI     string // device flow only (RFC 8628)
 	ClientID          string
 	ClientSecret      secret.String // zero: public client, no client_secret sent
 	RedirectURI       string        // already carrying the listener's real port

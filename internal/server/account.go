@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"time"
 
 	"github.com/pizauth-go/pizauth/internal/config"
@@ -45,6 +46,13 @@ type pendingAuth struct {
 	// exchanging is set once the redirect arrived and the code is being
 	// exchanged; the state can no longer be used.
 	exchanging bool
+	// Device flow only: url is the verification_uri; userCode and
+	// notifyURL are "" until the device code arrives; cancel stops the
+	// request and the polling.
+	device    bool
+	userCode  string
+	notifyURL string // verification_uri_complete, else verification_uri
+	cancel    context.CancelFunc
 }
 
 // activeToken is a token obtained from the provider. Times are wall-clock
@@ -74,6 +82,9 @@ func (a *account) resetLocked(p phase) {
 	if a.changed != nil {
 		close(a.changed)
 		a.changed = nil
+	}
+	if a.pending != nil && a.pending.cancel != nil {
+		a.pending.cancel()
 	}
 	a.gen++
 	a.phase = p

@@ -32,6 +32,9 @@ const (
 // startAuthLocked creates a new authorisation request for a, making it
 // pending, and notifies the user.
 func (s *Server) startAuthLocked(a *account) error {
+	if a.cfg.AuthFlow == config.FlowDevice {
+		return s.startDeviceLocked(a)
+	}
 	redirectURI, err := s.redirectURI(a.cfg)
 	if err != nil {
 		return err

@@ -116,6 +116,9 @@ func (s *Server) authoriseLocked(a *account, withURL bool) ctl.Response {
 }
 
 func pendingResponse(a *account, withURL bool) ctl.Response {
+	if a.pending.device {
+		return devicePendingResponse(a, withURL)
+	}
 	r := ctl.Response{Kind: ctl.KindPending}
 	if withURL {
 		r.Payload = a.pending.url

@@ -7,18 +7,24 @@ import (
 // notifyAuthLocked tells the user that a needs authorising, through
 // auth_notify_cmd when set, and schedules the next reminder.
 func (s *Server) notifyAuthLocked(a *account) {
-	name, url := a.cfg.Name, a.pending.url
+	name, url, extra := a.cfg.Name, a.pending.url, []string(nil)
+	if a.pending.device {
+		if a.pending.userCode == "" {
+			return // the device code has not arrived yet
+		}
+		url, extra = a.pending.notifyURL, []string{"PIZAUTH_USER_CODE=" + a.pending.userCode}
+	}
 	cmd := s.cfg.AuthNotifyCmd
 	if cmd == "" {
 		// Without auth_notify_cmd the log is the only way the user hears
 		// of it, so it is logged at the level shown without -v.
-		s.log.Error("account needs authorising", "account", name, "url", url)
+		s.log.Error("account needs authorising", "account", name, "url", url, "user_code", a.pending.userCode)
 		return
 	}
 	t := now()
 	a.pending.notified = t
 	s.scheduleLocked(a, t.Add(max(s.cfg.AuthNotifyInterval, minInterval)))
-	env := []string{"PIZAUTH_ACCOUNT=" + name, "PIZAUTH_URL=" + url}
+	env := append([]string{"PIZAUTH_ACCOUNT=" + name, "PIZAUTH_URL=" + url}, extra...)
 	s.background(func(ctx context.Context) {
 		if err := s.runCommand(ctx, s.log, "auth_notify_cmd", cmd, env, s.timeouts.notify); err != nil {
 			s.log.Warn("auth_notify_cmd failed", "account", name, "err", err)

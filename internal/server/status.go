@@ -99,7 +99,12 @@ func (a *account) statusLocked(t time.Time) AccountStatus {
 }
 
 // flowName is the account's grant: "code" or "device".
-func flowName(ac *config.Account) string { return "code" }
+func flowName(ac *config.Account) string {
+	if ac.AuthFlow == config.FlowDevice {
+		return config.FlowDevice
+	}
+	return config.FlowCode
+}
 
 // timeOrNull is t in UTC to the second, or nil (JSON null) when zero.
 func timeOrNull(t time.Time) *time.Time {

@@ -16,7 +16,9 @@
 //	func (p *Provider) Transport() http.RoundTripper // in memory, no sockets (e.g. for testing/synctest)
 //
 // Endpoints (the Path constants): GET /authorize, POST /token
-// (authorization_code and refresh_token grants), POST /revoke (RFC 7009).
+// (authorization_code, refresh_token and device_code grants), POST /revoke
+// (RFC 7009), POST /device and GET /device/verify (RFC 8628; see
+// device.go for the API that approves, denies and expires user codes).
 //
 // # Settings
 //
@@ -113,6 +115,7 @@ type Provider struct {
 	requests  []Request
 	arrived   chan struct{} // closed and replaced when a request is recorded
 	issued    []Issued
+	dev       deviceState // see device.go
 }
 
 // grant is what a code or refresh token stands for.
@@ -134,11 +137,14 @@ func New() *Provider {
 		tokenType: "Bearer",
 		faults:    make(map[string][]Fault),
 		arrived:   make(chan struct{}),
+		dev:       newDeviceState(),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+PathAuthorize, p.authorize)
 	mux.HandleFunc("POST "+PathToken, p.token)
 	mux.HandleFunc("POST "+PathRevoke, p.revoke)
+	mux.HandleFunc("POST "+PathDevice, p.deviceAuth)
+	mux.HandleFunc("GET "+PathDeviceVerify, p.deviceVerify)
 	p.handler = p.intercept(mux)
 	p.srv = httptest.NewServer(p.handler)
 	return p

@@ -47,6 +47,8 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 			body, oerr = p.codeGrant(r.PostForm, client)
 		case "refresh_token":
 			body, oerr = p.refreshGrant(r.PostForm, client)
+		case grantDeviceCode:
+			body, oerr = p.devicePoll(r.PostForm, client)
 		case "":
 			oerr = badRequest("invalid_request", "grant_type missing")
 		default:

@@ -1,0 +1,101 @@
+package server
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pizauth-go/pizauth/internal/config"
+	"github.com/pizauth-go/pizauth/internal/ctl"
+	"github.com/pizauth-go/pizauth/internal/oauth"
+)
+
+// DeviceEndpoint is a provider's device authorization grant (RFC 8628);
+// *oauth.Client implements it. Accounts with auth_flow = "device" need the
+// server's TokenEndpoint to implement it too.
+type DeviceEndpoint interface {
+	DeviceAuth(ctx context.Context, p oauth.Params) (*oauth.DeviceCode, error)
+	DevicePoll(ctx context.Context, p oauth.Params, dc *oauth.DeviceCode) (*oauth.Token, error)
+}
+
+// startDeviceLocked makes a pending and, in the background, requests a
+// device code and polls the token endpoint until the user approves, the
+// code expires or the account moves on (revoke, reload, a new request,
+// shutdown), which cancels the polling at once.
+func (s *Server) startDeviceLocked(a *account) error {
+	dev, ok := s.tokens.(DeviceEndpoint)
+	if !ok {
+		return fmt.Errorf("account %q: this server cannot use the device flow", a.cfg.Name)
+	}
+	s.dropLocked(a)
+	ctx, cancel := context.WithCancel(s.ctx)
+	a.phase = phasePending
+	a.pending = &pendingAuth{device: true, cancel: cancel}
+	gen, p := a.gen, deviceParams(a.cfg)
+	s.log.Info("device authorisation requested", "account", a.cfg.Name)
+	s.background(func(context.Context) {
+		defer cancel()
+		s.runDevice(ctx, a, gen, dev, p)
+	})
+	return nil
+}
+
+func deviceParams(ac *config.Account) oauth.Params {
+	p := params(ac, "")
+	p.DeviceAuthURI = ac.DeviceAuthURI
+	return p
+}
+
+// runDevice requests a device code and polls for the token. Transient
+// failures while polling are retried (each poll waits the interval first);
+// anything else ends the request and tells the user.
+func (s *Server) runDevice(ctx context.Context, a *account, gen uint64, dev DeviceEndpoint, p oauth.Params) {
+	dc, err := dev.DeviceAuth(ctx, p)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.finishExchange(a, gen, nil, err)
+		}
+		return
+	}
+	if !s.deviceCodeArrived(a, gen, dc) {
+		return
+	}
+	for {
+		tok, err := dev.DevicePoll(ctx, p, dc)
+		switch class, _ := oauth.Classify(err); {
+		case ctx.Err() != nil:
+			return
+		case err == nil || class == oauth.Permanent:
+			s.finishExchange(a, gen, tok, err)
+			return
+		}
+		s.log.Warn("device token poll failed; polling on", "account", a.cfg.Name, "err", err)
+	}
+}
+
+// deviceCodeArrived records the device code of a current request and
+// notifies the user; false when the request is stale.
+func (s *Server) deviceCodeArrived(a *account, gen uint64, dc *oauth.DeviceCode) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.currentLocked(a, gen) {
+		return false
+	}
+	pa := a.pending
+	pa.url, pa.userCode, pa.notifyURL = dc.VerificationURI, dc.UserCode, dc.VerificationURI
+	if dc.VerificationURIComplete != "" {
+		pa.notifyURL = dc.VerificationURIComplete
+	}
+	s.notifyAuthLocked(a)
+	return true
+}
+
+// devicePendingResponse is show's answer for a pending device request: the
+// URL and user code, which the client prints after "with URL ". While the
+// device code is still on its way (show never waits for the network) the
+// answer is as without the URL; auth_notify_cmd hears of the code.
+func devicePendingResponse(a *account, withURL bool) ctl.Response {
+	if !withURL || a.pending.userCode == "" {
+		return ctl.Response{Kind: ctl.KindPending}
+	}
+	return ctl.Response{Kind: ctl.KindPending, Payload: a.pending.url + " using code " + a.pending.userCode}
+}
