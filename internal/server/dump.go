@@ -8,6 +8,15 @@ import (
 
 // dump answers with every active token, sealed (see dumpfmt.go).
 func (s *Server) dump() ctl.Response {
+	b, err := s.encodeState()
+	if err != nil {
+		return errorf("dump: %v", err)
+	}
+	return ok(string(b))
+}
+
+// encodeState returns every active token as a dump.
+func (s *Server) encodeState() ([]byte, error) {
 	s.mu.Lock()
 	var tokens []dumpedToken
 	for _, ac := range s.cfg.Accounts {
@@ -22,11 +31,7 @@ func (s *Server) dump() ctl.Response {
 		})
 	}
 	s.mu.Unlock()
-	b, err := encodeDump(tokens)
-	if err != nil {
-		return errorf("dump: %v", err)
-	}
-	return ok(string(b))
+	return encodeDump(tokens)
 }
 
 // restore applies a dump: per account, only when the dumped security
@@ -37,6 +42,14 @@ func (s *Server) restore(data []byte) ctl.Response {
 	if err != nil {
 		return errorf("restore: %v", err)
 	}
+	restored := s.applyDump(tokens)
+	s.events.changed()
+	return ok(fmt.Sprint(restored))
+}
+
+// applyDump makes the dumped tokens active where restore allows it and
+// returns how many it restored.
+func (s *Server) applyDump(tokens []dumpedToken) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	restored := 0
@@ -55,7 +68,7 @@ func (s *Server) restore(data []byte) ctl.Response {
 		}
 	}
 	s.log.Info("restore applied", "restored", restored, "in_dump", len(tokens))
-	return ok(fmt.Sprint(restored))
+	return restored
 }
 
 // restoreLocked makes a dumped token a's active token.

@@ -49,6 +49,7 @@ func Run(ctx context.Context, o RunOptions) error {
 		Listeners: ports, Shutdown: cancel,
 	})
 	s.reloading, s.reloaded = o.Reloading, o.Reloaded
+	s.restorePersisted(ctx)
 	s.Start()
 	s.wg.Go(func() { s.reloadOn(ctx, o.Reload) })
 	var serving sync.WaitGroup

@@ -107,11 +107,12 @@ func New(ctx context.Context, o Options) *Server {
 	return s
 }
 
-// Start runs the scheduler and the token event queue until the root context
-// is done.
+// Start runs the scheduler, the token event queue and the persister until
+// the root context is done.
 func (s *Server) Start() {
 	s.wg.Go(func() { s.sched.run(s.ctx, s.onDue) })
 	s.wg.Go(func() { s.events.run(s.ctx, s.deliverEvent) })
+	s.wg.Go(func() { s.persistLoop(s.ctx) })
 }
 
 // Wait blocks until all background work has stopped, which happens once the
