@@ -24,6 +24,23 @@ func init() {
 	scriptCmds["idpreq"] = cmdIDPReq
 	scriptCmds["idpissued"] = cmdIDPIssued
 	scriptCmds["idpdevice"] = cmdIDPDevice
+	scriptCmds["idpdiscovery"] = cmdIDPDiscovery
+}
+
+// cmdIDPDiscovery controls the provider's discovery documents:
+//
+//	idpdiscovery issuer URL      the document names URL as its issuer
+//	idpdiscovery oidc on|off     off: only /.well-known/oauth-authorization-server
+func cmdIDPDiscovery(ts *testscript.TestScript, neg bool, args []string) {
+	p := provider(ts)
+	switch arg(ts, args, 0) {
+	case "issuer":
+		p.SetDiscoveryIssuer(arg(ts, args, 1))
+	case "oidc":
+		p.SetDiscoveryOIDC(arg(ts, args, 1) == "on")
+	default:
+		ts.Fatalf("unknown idpdiscovery command %q", args[0])
+	}
 }
 
 // cmdIDPDevice controls the provider's device authorization grant:

@@ -102,7 +102,7 @@ func (p *parser) accountStatement(st *accountState) *Error {
 func (p *parser) setAccount(st *accountState, id int, v value) *Error {
 	a := st.acc
 	switch id {
-	case aAuthURI, aTokenURI, aRedirectURI, aDeviceAuthURI, aRevokeURI:
+	case aAuthURI, aTokenURI, aRedirectURI, aDeviceAuthURI, aRevokeURI, aIssuer:
 		return p.setURI(st, id, v)
 	case aAuthURIFields:
 		a.AuthURIFields, st.hintKeyPos = v.fields, v.hintKeyPos
@@ -164,6 +164,8 @@ func (p *parser) setURI(st *accountState, id int, v value) *Error {
 		st.acc.DeviceAuthURI = uri
 	case aRevokeURI:
 		st.acc.RevokeURI = uri
+	case aIssuer:
+		st.acc.Issuer = uri
 	default:
 		st.acc.RedirectURI, st.redirectPos = uri, v.tok.pos
 	}
@@ -188,7 +190,7 @@ func (p *parser) finishAccount(st *accountState) *Error {
 	}
 	var missing []string
 	for _, id := range []int{aAuthURI, aTokenURI, aClientID} {
-		if st.seen[id] == 0 && (id != aAuthURI || a.AuthFlow != FlowDevice) {
+		if st.seen[id] == 0 && !discoverable(a, id) {
 			missing = append(missing, accountOptions[id].name)
 		}
 	}
@@ -209,11 +211,24 @@ func (p *parser) finishAccount(st *accountState) *Error {
 	if a.AuthFlow == "" {
 		a.AuthFlow = FlowCode
 	}
-	if a.AuthFlow == FlowDevice && a.DeviceAuthURI == "" {
+	if a.AuthFlow == FlowDevice && a.DeviceAuthURI == "" && a.Issuer == "" {
 		return p.errorf(st.namePos, "account %q has auth_flow = %q but no device_auth_uri", clip(a.Name), FlowDevice)
 	}
 	p.accounts = append(p.accounts, st.accountMeta)
 	return nil
+}
+
+// discoverable reports whether option id may be left out of a: auth_uri
+// with the device flow; auth_uri and token_uri when issuer discovery will
+// find them.
+func discoverable(a *Account, id int) bool {
+	switch id {
+	case aAuthURI:
+		return a.AuthFlow == FlowDevice || a.Issuer != ""
+	case aTokenURI:
+		return a.Issuer != ""
+	}
+	return false
 }
 
 // joinAnd joins words as "a", "a and b" or "a, b and c".

@@ -94,6 +94,9 @@ type Account struct {
 	AuthFlow      string // FlowCode (default) or FlowDevice
 	DeviceAuthURI string // RFC 8628 device authorization endpoint; "" when unset
 	RevokeURI     string // RFC 7009 revocation endpoint; "" when unset
+	// Issuer, when set, is where the endpoints left unset are discovered
+	// (OpenID Connect Discovery, RFC 8414).
+	Issuer string
 }
 
 // Values of auth_flow.

@@ -116,6 +116,13 @@ func TestAccountOptions(t *testing.T) {
 		{"auth_flow default", "", "", func(a *Account) any { return a.AuthFlow }, "code"},
 		{"auth_flow code", "", `auth_flow = "code";`, func(a *Account) any { return a.AuthFlow }, "code"},
 		{"auth_flow device", "", `auth_flow = "device"; device_auth_uri = "https://idp.example/device";`, func(a *Account) any { return a.AuthFlow }, "device"},
+		{"issuer", "", `issuer = "https://idp.example/tenant/v2.0";`, func(a *Account) any { return a.Issuer }, "https://idp.example/tenant/v2.0"},
+		{"issuer makes auth_uri and token_uri optional", "", "", func(a *Account) any {
+			return mustParse(t, `account "d" { issuer = "https://i/t"; client_id = "c"; }`).Accounts[0].TokenURI
+		}, ""},
+		{"issuer makes device_auth_uri optional", "", "", func(a *Account) any {
+			return mustParse(t, `account "d" { issuer = "https://i/t"; auth_flow = "device"; client_id = "c"; }`).Accounts[0].AuthFlow
+		}, "device"},
 		{"device flow needs no auth_uri", "", "", func(a *Account) any {
 			return len(mustParse(t, `account "d" { auth_flow = "device"; device_auth_uri = "https://i/d"; token_uri = "https://i/t"; client_id = "c"; }`).Accounts)
 		}, 1},

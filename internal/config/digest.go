@@ -21,7 +21,7 @@ const digestDomain = "pizauth-go config.Account security digest v1"
 // changing them does not make a token less trustworthy.
 //
 // Options beyond the original (auth_flow when not "code", device_auth_uri,
-// revoke_uri) follow as name/value string pairs, each only when set, so an
+// revoke_uri, issuer) follow as name/value string pairs, each only when set, so an
 // account without them keeps the digest it always had (and its dumps stay
 // restorable) while any of them set or changed gives a different digest.
 func (a *Account) SecurityDigest() [32]byte {
@@ -45,6 +45,7 @@ func (a *Account) SecurityDigest() [32]byte {
 	d.optional("auth_flow", a.AuthFlow, FlowCode)
 	d.optional("device_auth_uri", a.DeviceAuthURI, "")
 	d.optional("revoke_uri", a.RevokeURI, "")
+	d.optional("issuer", a.Issuer, "")
 	var sum [32]byte
 	d.h.Sum(sum[:0])
 	return sum

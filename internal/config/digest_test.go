@@ -44,6 +44,7 @@ func TestSecurityDigestChanges(t *testing.T) {
 		{"auth_flow device", func(a *Account) { a.AuthFlow = FlowDevice }, false},
 		{"device_auth_uri", func(a *Account) { a.DeviceAuthURI = "https://i/d" }, false},
 		{"revoke_uri", func(a *Account) { a.RevokeURI = "https://i/r" }, false},
+		{"issuer", func(a *Account) { a.Issuer = "https://i" }, false},
 		{"revoke_uri vs device_auth_uri", func(a *Account) { a.DeviceAuthURI = "https://i/r"; a.AuthFlow = "" }, false},
 		{"name and auth_uri boundary", func(a *Account) { a.Name, a.AuthURI = "workh", "ttps://i/a" }, false},
 	}

@@ -83,6 +83,7 @@ const (
 	aClientID
 	aClientSecret
 	aDeviceAuthURI
+	aIssuer
 	aLoginHint
 	aProvider
 	aRedirectURI
@@ -103,6 +104,7 @@ var accountOptions = [numAccount]option{
 	aClientID:            {"client_id", kString},
 	aClientSecret:        {"client_secret", kString},
 	aDeviceAuthURI:       {"device_auth_uri", kURI},
+	aIssuer:              {"issuer", kURI},
 	aLoginHint:           {"login_hint", kString},
 	aProvider:            {"provider", kString},
 	aRedirectURI:         {"redirect_uri", kURI},

@@ -32,6 +32,9 @@ const (
 // startAuthLocked creates a new authorisation request for a, making it
 // pending, and notifies the user.
 func (s *Server) startAuthLocked(a *account) error {
+	if a.cfg.Issuer != "" && s.discoveredLocked(a.cfg.Issuer) == nil {
+		return s.startDiscoveryLocked(a)
+	}
 	if a.cfg.AuthFlow == config.FlowDevice {
 		return s.startDeviceLocked(a)
 	}
@@ -40,6 +43,7 @@ func (s *Server) startAuthLocked(a *account) error {
 		return err
 	}
 	p := params(a.cfg, redirectURI)
+	s.endpointsLocked(a.cfg, &p)
 	req, err := oauth.NewAuthRequest(p)
 	if err != nil {
 		return fmt.Errorf("account %q: %w", a.cfg.Name, err)
@@ -111,6 +115,7 @@ func (s *Server) HandleRedirect(cb redirect.Callback) redirect.Page {
 	}
 	a.pending.exchanging = true
 	gen, p, verifier := a.gen, params(a.cfg, a.pending.redirectURI), a.pending.verifier
+	s.endpointsLocked(a.cfg, &p)
 	s.background(func(ctx context.Context) {
 		tok, err := s.exchange(ctx, a, gen, p, cb.Code, verifier)
 		s.finishExchange(a, gen, tok, err)

@@ -49,6 +49,13 @@ func deviceParams(ac *config.Account) oauth.Params {
 // failures while polling are retried (each poll waits the interval first);
 // anything else ends the request and tells the user.
 func (s *Server) runDevice(ctx context.Context, a *account, gen uint64, dev DeviceEndpoint, p oauth.Params) {
+	p, err := s.withEndpoints(ctx, a.cfg, p)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.finishExchange(a, gen, nil, err)
+		}
+		return
+	}
 	dc, err := dev.DeviceAuth(ctx, p)
 	if err != nil {
 		if ctx.Err() == nil {

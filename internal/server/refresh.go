@@ -43,6 +43,11 @@ func (s *Server) startRefreshLocked(a *account) {
 	}
 	p := params(a.cfg, redirectURI)
 	s.background(func(ctx context.Context) {
+		p, err := s.withEndpoints(ctx, a.cfg, p)
+		if err != nil {
+			s.finishRefresh(a, gen, refresh, nil, err)
+			return
+		}
 		tok, err := s.tokens.Refresh(ctx, p, refresh)
 		s.finishRefresh(a, gen, refresh, tok, err)
 	})

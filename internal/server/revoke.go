@@ -25,9 +25,10 @@ const revokeTimeout = time.Minute
 func (s *Server) revokeAtProviderLocked(a *account) {
 	rev, ok := s.tokens.(RevocationEndpoint)
 	uri := a.cfg.RevokeURI
-	if !ok || uri == "" || a.phase != phaseActive {
+	if !ok || uri == "" && a.cfg.Issuer == "" || a.phase != phaseActive {
 		return
 	}
+	ac := a.cfg
 	name, p := a.cfg.Name, params(a.cfg, a.cfg.RedirectURI)
 	// The refresh token first: revoking it usually revokes the access
 	// tokens it gave, and it is the one that lasts.
@@ -38,6 +39,18 @@ func (s *Server) revokeAtProviderLocked(a *account) {
 	s.background(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, revokeTimeout)
 		defer cancel()
+		if uri == "" { // the issuer's revocation_endpoint, if it has one
+			md, err := s.discover(ctx, ac)
+			if err != nil {
+				s.mu.Lock()
+				s.notifyErrorLocked(name, fmt.Sprintf("revoking the tokens of %s at the provider failed: %v", name, err))
+				s.mu.Unlock()
+				return
+			}
+			if uri = md.RevocationEndpoint; uri == "" {
+				return
+			}
+		}
 		for _, t := range toRevoke {
 			if t.tok.IsZero() {
 				continue

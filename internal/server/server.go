@@ -69,6 +69,8 @@ type Server struct {
 	cfg      *config.Config
 	accounts map[string]*account
 	byState  map[string]*account // pending requests by OAuth state
+	// discovered caches discovery documents by issuer; see discover.go.
+	discovered map[string]*oauth.Metadata
 }
 
 // New returns a server for o.Config whose background work lives until ctx is

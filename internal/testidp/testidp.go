@@ -18,7 +18,8 @@
 // Endpoints (the Path constants): GET /authorize, POST /token
 // (authorization_code, refresh_token and device_code grants), POST /revoke
 // (RFC 7009), POST /device and GET /device/verify (RFC 8628; see
-// device.go for the API that approves, denies and expires user codes).
+// device.go for the API that approves, denies and expires user codes), and
+// the discovery documents under /.well-known/ (see discovery.go).
 //
 // # Settings
 //
@@ -115,7 +116,8 @@ type Provider struct {
 	requests  []Request
 	arrived   chan struct{} // closed and replaced when a request is recorded
 	issued    []Issued
-	dev       deviceState // see device.go
+	dev       deviceState       // see device.go
+	disco     discoverySettings // see discovery.go
 }
 
 // grant is what a code or refresh token stands for.
@@ -145,6 +147,8 @@ func New() *Provider {
 	mux.HandleFunc("POST "+PathRevoke, p.revoke)
 	mux.HandleFunc("POST "+PathDevice, p.deviceAuth)
 	mux.HandleFunc("GET "+PathDeviceVerify, p.deviceVerify)
+	mux.HandleFunc("GET "+PathOIDCConfig, p.discovery)
+	mux.HandleFunc("GET "+PathOAuthConfig, p.discovery)
 	p.handler = p.intercept(mux)
 	p.srv = httptest.NewServer(p.handler)
 	return p

@@ -1,0 +1,137 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pizauth-go/pizauth/internal/config"
+	"github.com/pizauth-go/pizauth/internal/oauth"
+)
+
+// Discoverer fetches a provider's discovery document; *oauth.Client
+// implements it. Accounts with an issuer need the server's TokenEndpoint to
+// implement it too.
+type Discoverer interface {
+	Discover(ctx context.Context, issuer string) (*oauth.Metadata, error)
+}
+
+// errNoDiscovery is for servers whose TokenEndpoint cannot discover.
+var errNoDiscovery = errors.New("this server cannot discover endpoints")
+
+// discoveredLocked is the cached discovery document of issuer, or nil.
+// Documents are fetched only when first needed, never at start-up, and
+// kept in memory for the server's life.
+func (s *Server) discoveredLocked(issuer string) *oauth.Metadata {
+	return s.discovered[issuer]
+}
+
+// endpointsLocked fills the endpoints ac leaves unset from its issuer's
+// cached document; explicit ones win.
+func (s *Server) endpointsLocked(ac *config.Account, p *oauth.Params) {
+	if md := s.discoveredLocked(ac.Issuer); ac.Issuer != "" && md != nil {
+		fillEndpoints(p, md)
+	}
+}
+
+func fillEndpoints(p *oauth.Params, md *oauth.Metadata) {
+	if p.AuthURI == "" {
+		p.AuthURI = md.AuthorizationEndpoint
+	}
+	if p.TokenURI == "" {
+		p.TokenURI = md.TokenEndpoint
+	}
+	if p.DeviceAuthURI == "" {
+		p.DeviceAuthURI = md.DeviceAuthorizationEndpoint
+	}
+}
+
+// withEndpoints is p with ac's discovered endpoints, fetching the document
+// if need be. It blocks: call it from background work only.
+func (s *Server) withEndpoints(ctx context.Context, ac *config.Account, p oauth.Params) (oauth.Params, error) {
+	if ac.Issuer == "" {
+		return p, nil
+	}
+	md, err := s.discover(ctx, ac)
+	if err == nil {
+		fillEndpoints(&p, md)
+	}
+	return p, err
+}
+
+// discover returns ac's issuer's document, from the cache or the network.
+func (s *Server) discover(ctx context.Context, ac *config.Account) (*oauth.Metadata, error) {
+	s.mu.Lock()
+	md := s.discoveredLocked(ac.Issuer)
+	s.mu.Unlock()
+	if md != nil {
+		return md, nil
+	}
+	d, ok := s.tokens.(Discoverer)
+	if !ok {
+		return nil, errNoDiscovery
+	}
+	md, err := d.Discover(ctx, ac.Issuer)
+	if err != nil {
+		return nil, fmt.Errorf("issuer %q: %w", ac.Issuer, err)
+	}
+	s.mu.Lock()
+	if s.discovered == nil {
+		s.discovered = make(map[string]*oauth.Metadata)
+	}
+	s.discovered[ac.Issuer] = md
+	s.mu.Unlock()
+	s.log.Info("endpoints discovered", "account", ac.Name, "issuer", ac.Issuer)
+	return md, nil
+}
+
+// startDiscoveryLocked makes a pending (without a URL yet) and discovers
+// its endpoints in the background, retrying transient failures every
+// refresh_retry, then starts the authorisation. Revoke, reload and shutdown
+// cancel it.
+func (s *Server) startDiscoveryLocked(a *account) error {
+	s.dropLocked(a)
+	ctx, cancel := context.WithCancel(s.ctx)
+	a.phase = phasePending
+	a.pending = &pendingAuth{cancel: cancel}
+	gen := a.gen
+	s.background(func(context.Context) {
+		defer cancel()
+		s.runDiscovery(ctx, a, gen)
+	})
+	return nil
+}
+
+func (s *Server) runDiscovery(ctx context.Context, a *account, gen uint64) {
+	name := a.cfg.Name
+	for {
+		_, err := s.discover(ctx, a.cfg)
+		if ctx.Err() != nil {
+			return
+		}
+		class, _ := oauth.Classify(err)
+		if err == nil || class == oauth.Permanent || errors.Is(err, errNoDiscovery) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if !s.currentLocked(a, gen) {
+				return
+			}
+			if err == nil {
+				err = s.startAuthLocked(a)
+			}
+			if err != nil {
+				a.resetLocked(phaseNone)
+				s.notifyErrorLocked(name, fmt.Sprintf("authorisation of %s failed: %v", name, err))
+			}
+			return
+		}
+		delay := max(a.cfg.RefreshRetry, minInterval)
+		s.log.Warn("discovery failed; will retry", "account", name, "retry_in", delay, "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+	}
+}
