@@ -30,12 +30,14 @@ install: build
 	sed 's|/usr/local/bin/pizauth|$(BINDIR)/pizauth|g' lib/systemd/user/pizauth.service \
 		>$(DESTDIR)$(SYSTEMDUSERDIR)/pizauth.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUSERDIR)/pizauth.service
+	install -m 0644 lib/systemd/user/pizauth.socket $(DESTDIR)$(SYSTEMDUSERDIR)/pizauth.socket
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/pizauth \
 		$(DESTDIR)$(MANDIR)/man1/pizauth.1 $(DESTDIR)$(MANDIR)/man5/pizauth.conf.5 \
 		$(DESTDIR)$(BASHCOMPDIR)/pizauth $(DESTDIR)$(ZSHCOMPDIR)/_pizauth \
-		$(DESTDIR)$(FISHCOMPDIR)/pizauth.fish $(DESTDIR)$(SYSTEMDUSERDIR)/pizauth.service
+		$(DESTDIR)$(FISHCOMPDIR)/pizauth.fish $(DESTDIR)$(SYSTEMDUSERDIR)/pizauth.service \
+		$(DESTDIR)$(SYSTEMDUSERDIR)/pizauth.socket
 
 # The whole suite, as CI runs it.
 test:

@@ -37,7 +37,10 @@ type Listener struct {
 	closed bool
 	ln     *net.UnixListener
 	sock   os.FileInfo // the socket file as created, recognised again by Close
-	lock   *os.File    // flock'ed for the life of the Listener
+	// inherited is the socket file of a socket passed by the service
+	// manager (FileListener), which Close leaves in place; nil otherwise.
+	inherited os.FileInfo
+	lock      *os.File // flock'ed for the life of the Listener
 
 	// watch is an inotify watch of the socket's directory, nil without
 	// inotify; fixed by Listen.
@@ -225,7 +228,7 @@ func (l *Listener) close() error {
 	defer l.mu.Unlock()
 	l.closed = true
 	var errs []error
-	if fi, err := os.Lstat(l.path); err == nil && os.SameFile(fi, l.sock) {
+	if fi, err := os.Lstat(l.path); err == nil && os.SameFile(fi, l.sock) && !os.SameFile(fi, l.inherited) {
 		if err := os.Remove(l.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, fmt.Errorf("remove control socket: %w", err))
 		}

@@ -35,7 +35,7 @@ type RunOptions struct {
 func Run(ctx context.Context, o RunOptions) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	control, err := ctl.Listen(o.RuntimeDir)
+	control, inherited, err := ctl.ListenOrInherit(o.RuntimeDir)
 	if err != nil {
 		return err
 	}
@@ -49,6 +49,9 @@ func Run(ctx context.Context, o RunOptions) error {
 		Listeners: ports, Shutdown: cancel,
 	})
 	s.reloading, s.reloaded = o.Reloading, o.Reloaded
+	if inherited {
+		s.log.Info("using the control socket passed by the service manager", "socket", control.Path())
+	}
 	s.restorePersisted(ctx)
 	s.Start()
 	s.wg.Go(func() { s.reloadOn(ctx, o.Reload) })
