@@ -123,6 +123,9 @@ func TestAccountOptions(t *testing.T) {
 		{"issuer makes device_auth_uri optional", "", "", func(a *Account) any {
 			return mustParse(t, `account "d" { issuer = "https://i/t"; auth_flow = "device"; client_id = "c"; }`).Accounts[0].AuthFlow
 		}, "device"},
+		{"device flow needs no redirect listener", "", "", func(a *Account) any {
+			return len(mustParse(t, `http_listen = none; account "d" { auth_flow = "device"; device_auth_uri = "https://i/d"; token_uri = "https://i/t"; client_id = "c"; }`).Accounts)
+		}, 1},
 		{"device flow needs no auth_uri", "", "", func(a *Account) any {
 			return len(mustParse(t, `account "d" { auth_flow = "device"; device_auth_uri = "https://i/d"; token_uri = "https://i/t"; client_id = "c"; }`).Accounts)
 		}, 1},

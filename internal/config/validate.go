@@ -128,8 +128,11 @@ func inherit[T any](v *T, own bool, global T) {
 }
 
 // checkRedirect refuses an account whose redirect URI needs a listener that
-// is none.
+// is none. Device-flow accounts receive no redirects.
 func (p *parser) checkRedirect(m accountMeta) *Error {
+	if m.acc.AuthFlow == FlowDevice {
+		return nil
+	}
 	scheme, opt, listen, other := "http", "http_listen", p.cfg.HTTPListen, "https"
 	if len(m.acc.RedirectURI) >= 6 && strings.EqualFold(m.acc.RedirectURI[:6], "https:") {
 		scheme, opt, listen, other = "https", "https_listen", p.cfg.HTTPSListen, "http"
