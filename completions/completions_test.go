@@ -114,7 +114,7 @@ func TestCompletions(t *testing.T) {
 				{"pizauth server -c my", []string{"my.conf"}},
 				{"pizauth server -", []string{"-c", "-d", "-v"}},
 				{"pizauth info -", []string{"-j"}},
-				{"pizauth show -", []string{"--min-valid", "--sasl", "--user", "--wait", "-u"}},
+				{"pizauth show -", []string{"--auto-start", "--min-valid", "--sasl", "--user", "--wait", "-u"}},
 				{"pizauth show --min-valid 10m ", configAccounts},
 				{"pizauth refresh -", []string{"-u"}},
 				{"pizauth status -", []string{"-j"}},

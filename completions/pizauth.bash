@@ -58,7 +58,7 @@ _pizauth() {
 		elif [[ $prev == --user || $prev == --min-valid ]]; then
 			: # an email address, a duration
 		elif [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "-u --wait --min-valid --sasl --user" -- "$cur"))
+			COMPREPLY=($(compgen -W "-u --auto-start --wait --min-valid --sasl --user" -- "$cur"))
 		elif ((operands == 0)); then
 			_pizauth_complete_accounts
 		fi

@@ -59,6 +59,7 @@ complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -l version -s
 
 complete -c pizauth -n '__fish_seen_subcommand_from show refresh' -s u -d 'Leave the URL out of the error message'
 complete -c pizauth -n '__pizauth_needs_account show refresh revoke' -a '(__pizauth_accounts)' -d Account
+complete -c pizauth -n '__fish_seen_subcommand_from show' -l auto-start -d 'Start the server if none is running'
 complete -c pizauth -n '__fish_seen_subcommand_from show' -l wait -d 'Wait for a token (--wait=DURATION, default 5m)'
 complete -c pizauth -n '__fish_seen_subcommand_from show' -l min-valid -x -d 'Print only a token valid this much longer'
 complete -c pizauth -n '__fish_seen_subcommand_from show' -l sasl -x -a 'xoauth2 oauthbearer' -d 'Print the SASL initial response'

@@ -26,8 +26,15 @@ func newClient() (*ctl.Client, error) {
 }
 
 // request sends req and returns the answer; an error answer becomes an
-// error carrying the server's message.
+// error carrying the server's message. With PIZAUTH_AUTOSTART=1 a server is
+// started when none answers.
 func request(req ctl.Request) (ctl.Response, error) {
+	return requestStarting(req, autoStartFromEnv())
+}
+
+// requestStarting is request; when start is set and no server listens, it
+// starts one (see autostart.go) and sends req once more.
+func requestStarting(req ctl.Request, start bool) (ctl.Response, error) {
 	c, err := newClient()
 	if err != nil {
 		return ctl.Response{}, err
@@ -35,6 +42,12 @@ func request(req ctl.Request) (ctl.Response, error) {
 	// A waiting show may take as long as it waits, plus the usual margin.
 	c.Timeout = 10*time.Second + req.Wait
 	resp, err := c.Do(context.Background(), req)
+	if start && mayAutoStart(req, err) {
+		if err := autoStart(); err != nil {
+			return resp, err
+		}
+		resp, err = c.Do(context.Background(), req)
+	}
 	if err != nil {
 		if errors.Is(err, ctl.ErrNotRunning) {
 			return resp, ctl.ErrNotRunning
@@ -64,7 +77,8 @@ func cmdShow(p parsedArgs) error {
 	if err != nil {
 		return err
 	}
-	resp, err := request(req)
+	_, autoStartFlag := p.count["auto-start"]
+	resp, err := requestStarting(req, autoStartFlag || autoStartFromEnv())
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,7 @@ var commands = []struct {
 	{"restore", command{usage: "restore", run: cmdRestore}},
 	{"revoke", command{usage: "revoke <account>", operands: 1, run: cmdRevoke}},
 	{"server", command{usage: "server [-c <config-path>] [-d] [-v...]", opts: serverOptions, run: cmdServer}},
-	{"show", command{usage: "show [-u] [--wait[=<duration>]] [--min-valid <duration>] [--sasl <mechanism> --user <address>] <account>", opts: showOptions, operands: 1, run: cmdShow}},
+	{"show", command{usage: "show [-u] [--auto-start] [--wait[=<duration>]] [--min-valid <duration>] [--sasl <mechanism> --user <address>] <account>", opts: showOptions, operands: 1, run: cmdShow}},
 	{"shutdown", command{usage: "shutdown", run: cmdShutdown}},
 	{"status", command{usage: "status [-j]", opts: []option{{short: 'j'}}, run: cmdStatus}},
 }

@@ -14,9 +14,10 @@ const (
 )
 
 // showOptions are show's options: -u, --sasl MECH --user ADDRESS, and
-// --wait[=DURATION] --min-valid DURATION (wait.go).
+// --wait[=DURATION] --min-valid DURATION (wait.go), --auto-start
+// (autostart.go).
 var showOptions = []option{{short: 'u'}, {long: "sasl", hasArg: true}, {long: "user", hasArg: true},
-	{long: "wait", optArg: true}, {long: "min-valid", hasArg: true}}
+	{long: "wait", optArg: true}, {long: "min-valid", hasArg: true}, {long: "auto-start"}}
 
 // saslRequest is what `show --sasl` asks for; zero when plain show.
 type saslRequest struct{ mech, user string }
