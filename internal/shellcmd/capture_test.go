@@ -25,15 +25,17 @@ func TestOutput(t *testing.T) {
 
 func TestOutputErrors(t *testing.T) {
 	tests := []struct {
-		name, cmd, want string
+		name, cmd string
+		timeout   time.Duration
+		want      string
 	}{
-		{"exit status", "echo secret; exit 3", "exit status 3"},
-		{"timeout", "sleep 10", "timed out after 100ms"},
-		{"too long", "head -c 70000 /dev/zero", "output longer than 64 KiB"},
+		{"exit status", "echo secret; exit 3", time.Minute, "exit status 3"},
+		{"timeout", "sleep 10", 100 * time.Millisecond, "timed out after 100ms"},
+		{"too long", "head -c 70000 /dev/zero", time.Minute, "output longer than 64 KiB"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := Output(t.Context(), nil, "x", tt.cmd, nil, 100*time.Millisecond)
+			out, err := Output(t.Context(), nil, "x", tt.cmd, nil, tt.timeout)
 			if err == nil || err.Error() != tt.want || out != nil {
 				t.Errorf("got %q, %v; want nil, %q", out, err, tt.want)
 			}
