@@ -50,6 +50,10 @@ lint:
 fuzz:
 	scripts/fuzz
 
+# Whole-process and server figures; writes bench/RESULTS.md.
+bench:
+	bench/run
+
 clean:
 	rm -f pizauth
 

@@ -79,6 +79,7 @@ func serveForeground(s serverSetup) error {
 	readyPipe := takeReadyPipe()
 	logger, closeLog := newLogger(s.verbosity, readyPipe != nil)
 	defer closeLog()
+	defer startProfiling(logger)() // PIZAUTH_CPUPROFILE, PIZAUTH_MEMPROFILE
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	notify := func(state string) {
