@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/pizauth-go/pizauth/internal/config"
 	"github.com/pizauth-go/pizauth/internal/ctl"
@@ -56,7 +57,7 @@ func (s *Server) runDevice(ctx context.Context, a *account, gen uint64, dev Devi
 		}
 		return
 	}
-	dc, err := dev.DeviceAuth(ctx, p)
+	dc, err := s.deviceCode(ctx, a, dev, p)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.finishExchange(a, gen, nil, err)
@@ -76,6 +77,24 @@ func (s *Server) runDevice(ctx context.Context, a *account, gen uint64, dev Devi
 			return
 		}
 		s.log.Warn("device token poll failed; polling on", "account", a.cfg.Name, "err", err)
+	}
+}
+
+// deviceCode requests a device code, retrying transient failures every
+// refresh_retry until ctx is done.
+func (s *Server) deviceCode(ctx context.Context, a *account, dev DeviceEndpoint, p oauth.Params) (*oauth.DeviceCode, error) {
+	for {
+		dc, err := dev.DeviceAuth(ctx, p)
+		if class, _ := oauth.Classify(err); err == nil || class == oauth.Permanent || ctx.Err() != nil {
+			return dc, err
+		}
+		delay := max(a.cfg.RefreshRetry, minInterval)
+		s.log.Warn("device authorization request failed; will retry", "account", a.cfg.Name, "retry_in", delay, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(delay):
+		}
 	}
 }
 

@@ -101,3 +101,39 @@ func TestDevicePollingStopsOnRevoke(t *testing.T) {
 		}
 	})
 }
+
+// TestDeviceRetriesAndStopsOnReload checks that a device authorization
+// request that fails transiently is retried after refresh_retry, and that a
+// reload changing the account stops its polling at once.
+func TestDeviceRetriesAndStopsOnReload(t *testing.T) {
+	p := newDeviceProvider(t)
+	synctest.Test(t, func(t *testing.T) {
+		h := startDevice(t, p)
+		p.FailNext(testidp.PathDevice, 1, testidp.Fault{Status: 503})
+		h.show("dev")
+		synctest.Wait()
+		if n := p.Count(testidp.PathDevice); n != 1 {
+			t.Fatalf("device requests = %d; want 1 before refresh_retry", n)
+		}
+		time.Sleep(40 * time.Second)
+		synctest.Wait()
+		if r := h.show("dev"); !strings.Contains(r.Payload, "using code "+p.LastUserCode()) {
+			t.Fatalf("show after the retry = %+v; want the user code", r)
+		}
+		time.Sleep(6 * time.Second)
+		synctest.Wait()
+		n := len(p.DevicePolls())
+		h.s.mu.Lock()
+		changed := *h.s.cfg.Accounts[0]
+		changed.Scopes = []string{"other"}
+		cfg := *h.s.cfg
+		cfg.Accounts = []*config.Account{&changed}
+		h.s.applyConfigLocked(&cfg)
+		h.s.mu.Unlock()
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if got := len(p.DevicePolls()); got != n {
+			t.Errorf("polls after reload: got %d more; want none", got-n)
+		}
+	})
+}
