@@ -269,3 +269,29 @@ func TestNoPersistFileTouchesNothing(t *testing.T) {
 		t.Errorf("persist() = %q, %v; want nothing done", file, err)
 	}
 }
+
+// TestReloadPersistsAtOnce checks that a reload that sets persist_file
+// writes it without waiting for a token change.
+func TestReloadPersistsAtOnce(t *testing.T) {
+	f := newPersistFixture(t)
+	dir := t.TempDir()
+	confPath := filepath.Join(dir, "pizauth.conf")
+	conf := `persist_file = "` + f.cfg.PersistFile + `";
+persist_recipients = ["` + f.cfg.PersistRecipients[0] + `"];
+account "work" { auth_uri = "https://idp.example/authorize"; token_uri = "https://idp.example/token"; client_id = "client-work"; }
+`
+	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	synctest.Test(t, func(t *testing.T) {
+		h := start(t, testConfig(testAccount("work")))
+		h.s.configPath = confPath
+		if r := h.do(ctl.Request{Cmd: ctl.CmdReload}); r.Kind != ctl.KindOK {
+			t.Fatalf("reload = %+v", r)
+		}
+		synctest.Wait()
+		if got := f.decrypt(t); len(got) != 0 {
+			t.Errorf("got %d tokens; want none", len(got))
+		}
+	})
+}

@@ -21,6 +21,7 @@ func (s *Server) reload() ctl.Response {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.applyConfigLocked(cfg)
+	s.events.changed() // persist_file and its recipients may have changed
 	s.log.Info("configuration reloaded", "accounts", len(cfg.Accounts))
 	return ok("")
 }
