@@ -134,6 +134,7 @@ func (s *Server) loadPersisted(ctx context.Context, file, identityCmd string) (i
 		return 0, fmt.Errorf("persist_identity_cmd: %w", err)
 	}
 	ids, err := age.ParseIdentities(bytes.NewReader(out))
+	clear(out) // the identity's text need not linger in memory
 	if err != nil {
 		return 0, fmt.Errorf("persist_identity_cmd did not print an age identity: %w", err)
 	}
