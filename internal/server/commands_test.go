@@ -33,7 +33,8 @@ func TestHangingCommandsAreKilledWithTheirChildren(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	s := New(ctx, Options{Config: cfg, Tokens: &fakeProvider{}, RunCommand: runner, Listeners: Listeners{HTTPPort: 8080}})
-	s.timeouts = commandTimeouts{notify: 300 * time.Millisecond, event: 300 * time.Millisecond, transientError: 300 * time.Millisecond}
+	// Long enough for a loaded machine to start the shell and record its pid.
+	s.timeouts = commandTimeouts{notify: 3 * time.Second, event: 3 * time.Second, transientError: 3 * time.Second}
 	s.Start()
 	defer func() { cancel(); s.Wait() }()
 
