@@ -87,7 +87,7 @@ func TestServeBadRequests(t *testing.T) {
 }
 
 func TestServeLimits(t *testing.T) {
-	s := startServer(t, echo, nil)
+	s := startServer(t, echo, func(l *Listener) { l.readTimeout = time.Minute }) // sizes, not time
 	tests := []struct {
 		name string
 		req  []byte
