@@ -4,7 +4,12 @@ go 1.26.0
 
 require golang.org/x/sys v0.50.0
 
-require github.com/coreos/go-systemd/v22 v22.7.0 // indirect
+require (
+	filippo.io/age v1.3.2 // indirect
+	filippo.io/hpke v0.4.0 // indirect
+	github.com/coreos/go-systemd/v22 v22.7.0 // indirect
+	golang.org/x/crypto v0.55.0 // indirect
+)
 
 require (
 	github.com/bmatcuk/doublestar/v4 v4.10.4 // indirect
