@@ -73,8 +73,8 @@ func idle(ctx context.Context, o opts) error {
 	if err := e.authorise(ctx, 0, o.accounts); err != nil {
 		return err
 	}
-	time.Sleep(5 * time.Second) // let the token events and the GC settle
-	perf := startPerf(ctx, o.idleFor)
+	time.Sleep(settle) // let the token events, the GC and the scavenger settle
+	perf := startPerf(ctx, e.pid(), o.idleFor)
 	before, err := sampleCPU(e.pid())
 	if err != nil {
 		return err
@@ -95,24 +95,34 @@ func idle(ctx context.Context, o opts) error {
 	emit("idle_cpu_ticks_ms", "%d", d.ticks.Milliseconds())
 	emit("idle_cpu_ns", "%d", d.onCPU.Nanoseconds())
 	emit("idle_cpu_ms_per_hour", "%.2f", float64(d.onCPU)/float64(time.Millisecond)*float64(time.Hour)/float64(o.idleFor))
-	emit("idle_switches_per_min", "%.1f", float64(d.switches+d.forced)*perMin)
+	emit("idle_switches_per_min", "%.1f", float64(d.switches)*perMin)
+	emit("idle_preempted_per_min", "%.1f", float64(d.forced)*perMin)
 	if n, ok := perf(); ok {
 		emit("idle_perf_wakeups_per_min", "%.1f", float64(n)*perMin)
 	}
 	return nil
 }
 
+// settle is how long the idle server is left alone before it is watched.
+const settle = 15 * time.Second
+
 // startPerf counts, system-wide, sched:sched_wakeup events whose woken
-// thread is called pizauth (the server is the only one running) for d. The
-// returned function waits for the count; ok is false when perf is missing or
-// not allowed.
-func startPerf(ctx context.Context, d time.Duration) func() (int, bool) {
+// thread is one of pid's threads, for d. (perf stat -p would count the
+// wake-ups pid's threads cause, not those they receive.) The returned
+// function waits for the count; ok is false when perf is missing or not
+// allowed.
+func startPerf(ctx context.Context, pid int, d time.Duration) func() (int, bool) {
 	path, err := exec.LookPath("perf")
-	if err != nil {
+	tids, gerr := filepath.Glob(fmt.Sprintf("/proc/%d/task/*", pid))
+	if err != nil || gerr != nil || len(tids) == 0 {
 		return func() (int, bool) { return 0, false }
 	}
+	var filter []string
+	for _, t := range tids {
+		filter = append(filter, "pid == "+filepath.Base(t))
+	}
 	cmd := exec.CommandContext(ctx, path, "stat", "-x,", "-a", "-e", "sched:sched_wakeup",
-		"--filter", `comm == "pizauth"`, "--", "sleep", fmt.Sprint(d.Seconds()))
+		"--filter", strings.Join(filter, " || "), "--", "sleep", fmt.Sprint(d.Seconds()))
 	var out strings.Builder
 	cmd.Stderr = &out
 	if cmd.Start() != nil {
