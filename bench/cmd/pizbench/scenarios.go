@@ -74,7 +74,7 @@ func idle(ctx context.Context, o opts) error {
 		return err
 	}
 	time.Sleep(settle) // let the token events, the GC and the scavenger settle
-	perf := startPerf(ctx, e.pid(), o.idleFor)
+	perf := startPerf(ctx, e.pid(), o.idleFor, o.dir)
 	before, err := sampleCPU(e.pid())
 	if err != nil {
 		return err
@@ -97,8 +97,9 @@ func idle(ctx context.Context, o opts) error {
 	emit("idle_cpu_ms_per_hour", "%.2f", float64(d.onCPU)/float64(time.Millisecond)*float64(time.Hour)/float64(o.idleFor))
 	emit("idle_switches_per_min", "%.1f", float64(d.switches)*perMin)
 	emit("idle_preempted_per_min", "%.1f", float64(d.forced)*perMin)
-	if n, ok := perf(); ok {
+	if n, episodes, ok := perf(); ok {
 		emit("idle_perf_wakeups_per_min", "%.1f", float64(n)*perMin)
+		emit("idle_perf_episodes_per_min", "%.1f", float64(episodes)*perMin)
 	}
 	return nil
 }
@@ -106,41 +107,61 @@ func idle(ctx context.Context, o opts) error {
 // settle is how long the idle server is left alone before it is watched.
 const settle = 15 * time.Second
 
-// startPerf counts, system-wide, sched:sched_wakeup events whose woken
+// startPerf records, system-wide, the sched:sched_wakeup events whose woken
 // thread is one of pid's threads, for d. (perf stat -p would count the
 // wake-ups pid's threads cause, not those they receive.) The returned
-// function waits for the count; ok is false when perf is missing or not
-// allowed.
-func startPerf(ctx context.Context, pid int, d time.Duration) func() (int, bool) {
+// function waits and gives the wake-ups and the episodes: runs of wake-ups
+// less than episodeGap apart, i.e. how often the idle process came to life.
+// ok is false when perf is missing or not allowed.
+func startPerf(ctx context.Context, pid int, d time.Duration, dir string) func() (n, episodes int, ok bool) {
+	fail := func() (int, int, bool) { return 0, 0, false }
 	path, err := exec.LookPath("perf")
 	tids, gerr := filepath.Glob(fmt.Sprintf("/proc/%d/task/*", pid))
 	if err != nil || gerr != nil || len(tids) == 0 {
-		return func() (int, bool) { return 0, false }
+		return fail
 	}
 	var filter []string
 	for _, t := range tids {
 		filter = append(filter, "pid == "+filepath.Base(t))
 	}
-	cmd := exec.CommandContext(ctx, path, "stat", "-x,", "-a", "-e", "sched:sched_wakeup",
+	data := filepath.Join(dir, "perf.data")
+	cmd := exec.CommandContext(ctx, path, "record", "-q", "-a", "-o", data, "-e", "sched:sched_wakeup",
 		"--filter", strings.Join(filter, " || "), "--", "sleep", fmt.Sprint(d.Seconds()))
-	var out strings.Builder
-	cmd.Stderr = &out
 	if cmd.Start() != nil {
-		return func() (int, bool) { return 0, false }
+		return fail
 	}
-	return func() (int, bool) {
+	return func() (int, int, bool) {
 		if cmd.Wait() != nil {
-			return 0, false
+			return fail()
 		}
-		var n int
-		_, err := fmt.Sscanf(lastLine(out.String()), "%d,", &n)
-		return n, err == nil
+		out, err := exec.CommandContext(ctx, path, "script", "-i", data, "-F", "time").Output()
+		if err != nil {
+			return fail()
+		}
+		n, episodes := countEpisodes(strings.Fields(string(out)))
+		return n, episodes, true
 	}
 }
 
-func lastLine(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	return lines[len(lines)-1]
+// episodeGap separates two episodes of activity of an idle process.
+const episodeGap = 100 * time.Millisecond
+
+// countEpisodes counts perf script time stamps ("123.456789:") and the runs
+// of them less than episodeGap apart.
+func countEpisodes(stamps []string) (n, episodes int) {
+	last := -1.0
+	for _, s := range stamps {
+		var t float64
+		if _, err := fmt.Sscanf(strings.TrimSuffix(s, ":"), "%f", &t); err != nil {
+			continue
+		}
+		if n == 0 || t-last >= episodeGap.Seconds() {
+			episodes++
+		}
+		n++
+		last = t
+	}
+	return n, episodes
 }
 
 // runtimeEnv is the environment for a client of the server in rtDir.
