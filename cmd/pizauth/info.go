@@ -48,6 +48,10 @@ func cmdInfo(p parsedArgs) error {
 	in.ExecutedAs, _ = os.Executable()
 	if srv, err := serverInfo(in.CacheDirectory); err == nil {
 		in.ServerRunning, in.ServerInfo = true, srv
+		// A running server may read another file (-c) than the default.
+		if srv.ConfigFile != "" {
+			in.ConfigFile, srv.ConfigFile = srv.ConfigFile, ""
+		}
 	}
 	if p.count["j"] > 0 {
 		b, err := json.MarshalIndent(in, "", "  ")

@@ -156,10 +156,14 @@ type Info struct {
 	HTTPPort    string `json:"http_port"`
 	HTTPSPort   string `json:"https_port"`
 	HTTPSPubKey string `json:"https_pub_key"`
+	// ConfigFile is the file the server reads, which `info` reports instead
+	// of the default path (it is not part of info -j's server_info).
+	ConfigFile string `json:"config_file,omitempty"`
 }
 
 func (s *Server) info() ctl.Response {
-	in := Info{HTTPPort: portString(s.listeners.HTTPPort), HTTPSPort: portString(s.listeners.HTTPSPort), HTTPSPubKey: s.listeners.HTTPSPubKey}
+	in := Info{HTTPPort: portString(s.listeners.HTTPPort), HTTPSPort: portString(s.listeners.HTTPSPort),
+		HTTPSPubKey: s.listeners.HTTPSPubKey, ConfigFile: s.configPath}
 	if in.HTTPSPubKey == "" {
 		in.HTTPSPubKey = "none"
 	}
