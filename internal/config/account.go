@@ -113,6 +113,15 @@ func (p *parser) setAccount(st *accountState, id int, v value) *Error {
 		a.ClientID = v.str
 	case aClientSecret:
 		a.ClientSecret = secret.String(v.str)
+	case aClientIDCmd, aClientSecretCmd:
+		if strings.TrimSpace(v.str) == "" {
+			return p.errorf(v.tok.pos, "%s must not be empty", accountOptions[id].name)
+		}
+		if id == aClientIDCmd {
+			a.ClientIDCmd = v.str
+		} else {
+			a.ClientSecretCmd = v.str
+		}
 	case aAuthFlow:
 		if v.str != FlowCode && v.str != FlowDevice {
 			return p.errorf(v.tok.pos, "auth_flow must be %q or %q", FlowCode, FlowDevice)
@@ -189,6 +198,15 @@ func (p *parser) finishAccount(st *accountState) *Error {
 		return err
 	}
 	var missing []string
+	for _, pair := range [][2]int{{aClientID, aClientIDCmd}, {aClientSecret, aClientSecretCmd}} {
+		if st.seen[pair[0]] > 0 && st.seen[pair[1]] > 0 {
+			return p.errorf(st.seen[pair[1]]-1, "give %s or %s, not both",
+				accountOptions[pair[0]].name, accountOptions[pair[1]].name)
+		}
+	}
+	if st.seen[aClientIDCmd] > 0 {
+		st.seen[aClientID] = st.seen[aClientIDCmd] // for the check below
+	}
 	for _, id := range []int{aAuthURI, aTokenURI, aClientID} {
 		if st.seen[id] == 0 && !discoverable(a, id) {
 			missing = append(missing, accountOptions[id].name)

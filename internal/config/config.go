@@ -78,14 +78,19 @@ func (c *Config) Account(name string) *Account {
 
 // Account is one account block.
 type Account struct {
-	Name          string
-	AuthURI       string
-	TokenURI      string
-	ClientID      string
-	ClientSecret  secret.String // zero when not configured
-	RedirectURI   string        // default "http://localhost/"
-	Scopes        []string      // may be empty
-	AuthURIFields []Field       // in config order; keys may repeat; login_hint mapped here
+	Name         string
+	AuthURI      string
+	TokenURI     string
+	ClientID     string
+	ClientSecret secret.String // zero when not configured
+	// ClientIDCmd and ClientSecretCmd, when set, are shell commands whose
+	// output is the client ID or secret; the server runs them when the value
+	// is first needed and on reload, and fills in ClientID or ClientSecret
+	// of its own copy. The digest covers the output, never the command.
+	ClientIDCmd, ClientSecretCmd string
+	RedirectURI                  string   // default "http://localhost/"
+	Scopes                       []string // may be empty
+	AuthURIFields                []Field  // in config order; keys may repeat; login_hint mapped here
 	// Effective values: the account's own setting, else the global one, else the default.
 	RefreshAtLeast      time.Duration
 	RefreshBeforeExpiry time.Duration

@@ -81,7 +81,9 @@ const (
 	aAuthURI
 	aAuthURIFields
 	aClientID
+	aClientIDCmd
 	aClientSecret
+	aClientSecretCmd
 	aDeviceAuthURI
 	aIssuer
 	aLoginHint
@@ -102,7 +104,9 @@ var accountOptions = [numAccount]option{
 	aAuthURI:             {"auth_uri", kURI},
 	aAuthURIFields:       {"auth_uri_fields", kFields},
 	aClientID:            {"client_id", kString},
+	aClientIDCmd:         {"client_id_cmd", kString},
 	aClientSecret:        {"client_secret", kString},
+	aClientSecretCmd:     {"client_secret_cmd", kString},
 	aDeviceAuthURI:       {"device_auth_uri", kURI},
 	aIssuer:              {"issuer", kURI},
 	aLoginHint:           {"login_hint", kString},

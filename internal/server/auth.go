@@ -32,6 +32,9 @@ const (
 // startAuthLocked creates a new authorisation request for a, making it
 // pending, and notifies the user.
 func (s *Server) startAuthLocked(a *account) error {
+	if needsCredentials(a.cfg) {
+		return s.startCredentialsLocked(a)
+	}
 	if a.cfg.Issuer != "" && s.discoveredLocked(a.cfg.Issuer) == nil {
 		return s.startDiscoveryLocked(a)
 	}

@@ -50,6 +50,7 @@ func (s *Server) restore(data []byte) ctl.Response {
 // applyDump makes the dumped tokens active where restore allows it and
 // returns how many it restored.
 func (s *Server) applyDump(tokens []dumpedToken) int {
+	s.resolveForRestore(tokens)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	restored := 0

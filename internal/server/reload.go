@@ -19,6 +19,13 @@ func (s *Server) reload() ctl.Response {
 		return errorf("%v", err)
 	}
 	s.mu.Lock()
+	running := make(map[string]*config.Account, len(s.accounts))
+	for name, a := range s.accounts {
+		running[name] = a.cfg
+	}
+	s.mu.Unlock()
+	s.resolveAll(s.ctx, cfg, running)
+	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.applyConfigLocked(cfg)
 	s.events.changed() // persist_file and its recipients may have changed

@@ -54,6 +54,9 @@ type Server struct {
 	log        *slog.Logger
 	tokens     TokenEndpoint
 	runCommand CommandRunner
+	// output runs a command for its output (credential commands); tests
+	// replace it.
+	output     func(ctx context.Context, log *slog.Logger, name, command string, env []string, timeout time.Duration) ([]byte, error)
 	configPath string
 	listeners  Listeners
 	shutdown   func()
@@ -80,6 +83,7 @@ func New(ctx context.Context, o Options) *Server {
 		log:        o.Logger,
 		tokens:     o.Tokens,
 		runCommand: o.RunCommand,
+		output:     shellcmd.Output,
 		configPath: o.ConfigPath,
 		listeners:  o.Listeners,
 		shutdown:   o.Shutdown,
