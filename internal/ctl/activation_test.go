@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/pizauth-go/pizauth/internal/paths"
+	"github.com/pizauth-go/pizauth/internal/testtool"
 )
 
 // activationSocket makes a listening socket at dir/pizauth.sock the way
@@ -30,7 +31,7 @@ func activationSocket(t *testing.T, dir string) *os.File {
 }
 
 func TestFileListener(t *testing.T) {
-	dir := shortDir(t)
+	dir := testtool.ShortDir(t)
 	l, err := FileListener(activationSocket(t, dir), dir)
 	if err != nil {
 		t.Fatalf("FileListener: %v", err)
@@ -66,7 +67,7 @@ func TestFileListener(t *testing.T) {
 }
 
 func TestFileListenerRefusesOtherFiles(t *testing.T) {
-	dir := shortDir(t)
+	dir := testtool.ShortDir(t)
 	f, err := os.CreateTemp(dir, "plain")
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +97,7 @@ func TestFileListenerRefusesOtherFiles(t *testing.T) {
 func TestListenOrInheritWithoutActivation(t *testing.T) {
 	t.Setenv("LISTEN_PID", "1") // not us: ignored, as sd_listen_fds does
 	t.Setenv("LISTEN_FDS", "1")
-	l, inherited, err := ListenOrInherit(shortDir(t))
+	l, inherited, err := ListenOrInherit(testtool.ShortDir(t))
 	if err != nil || inherited {
 		t.Fatalf("got %v, %v; want a new socket", inherited, err)
 	}

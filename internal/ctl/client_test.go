@@ -13,10 +13,12 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/pizauth-go/pizauth/internal/testtool"
 )
 
 func TestClientNotRunning(t *testing.T) {
-	dir := shortDir(t)
+	dir := testtool.ShortDir(t)
 	stale := filepath.Join(dir, "stale.sock")
 	leaveSocket(t, stale)
 	tests := []struct {
@@ -47,7 +49,7 @@ func TestClientOversizeRequest(t *testing.T) {
 // accepted connection is handled by do (nil: keep it open until the test ends).
 func silentServer(t *testing.T, do func(net.Conn)) string {
 	t.Helper()
-	path := filepath.Join(shortDir(t), "s")
+	path := filepath.Join(testtool.ShortDir(t), "s")
 	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +119,7 @@ func TestClientContext(t *testing.T) {
 // accepted), the listening descriptor, and the connections filling it.
 func fullQueue(t *testing.T) (path string, lfd int, fillers []*net.UnixConn) {
 	t.Helper()
-	path = filepath.Join(shortDir(t), "s")
+	path = filepath.Join(testtool.ShortDir(t), "s")
 	lfd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM, 0)
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pizauth-go/pizauth/internal/paths"
+	"github.com/pizauth-go/pizauth/internal/testtool"
 )
 
 func listen(t *testing.T, dir string) *Listener {
@@ -27,7 +28,7 @@ func listen(t *testing.T, dir string) *Listener {
 }
 
 func TestListenFiles(t *testing.T) {
-	dir := shortDir(t)
+	dir := testtool.ShortDir(t)
 	l := listen(t, dir)
 	if got, want := l.Path(), filepath.Join(dir, paths.SocketName); got != want {
 		t.Errorf("Path: got %q; want %q", got, want)
@@ -70,7 +71,7 @@ func leaveSocket(t *testing.T, path string) {
 }
 
 func TestListenRemovesStaleSocket(t *testing.T) {
-	dir := shortDir(t)
+	dir := testtool.ShortDir(t)
 	path := filepath.Join(dir, paths.SocketName)
 	leaveSocket(t, path)
 	if _, err := (&Client{Socket: path}).Status(t.Context()); !errors.Is(err, ErrNotRunning) {
@@ -97,7 +98,7 @@ func startServerIn(t *testing.T, dir string) *Client {
 }
 
 func TestListenRefusesNonSocket(t *testing.T) {
-	dir := shortDir(t)
+	dir := testtool.ShortDir(t)
 	path := filepath.Join(dir, paths.SocketName)
 	if err := os.WriteFile(path, []byte("keep me"), 0o600); err != nil {
 		t.Fatal(err)
@@ -119,7 +120,7 @@ func TestListenRefusesNonSocket(t *testing.T) {
 }
 
 func TestListenAlreadyRunning(t *testing.T) {
-	dir := shortDir(t)
+	dir := testtool.ShortDir(t)
 	l := listen(t, dir)
 	l2, err := Listen(dir)
 	if !errors.Is(err, ErrAlreadyRunning) {
@@ -138,7 +139,7 @@ func TestListenAlreadyRunning(t *testing.T) {
 }
 
 func TestCloseReleasesLock(t *testing.T) {
-	dir := shortDir(t)
+	dir := testtool.ShortDir(t)
 	l := listen(t, dir)
 	if err := l.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
@@ -153,7 +154,7 @@ func TestCloseReleasesLock(t *testing.T) {
 }
 
 func TestCloseKeepsReplacedSocket(t *testing.T) {
-	dir := shortDir(t)
+	dir := testtool.ShortDir(t)
 	l := listen(t, dir)
 	if err := os.Remove(l.Path()); err != nil {
 		t.Fatal(err)
@@ -173,7 +174,7 @@ func TestCloseKeepsReplacedSocket(t *testing.T) {
 }
 
 func TestListenPathTooLong(t *testing.T) {
-	dir := filepath.Join(shortDir(t), strings.Repeat("d", 120))
+	dir := filepath.Join(testtool.ShortDir(t), strings.Repeat("d", 120))
 	_, err := Listen(dir)
 	if err == nil || !strings.Contains(err.Error(), "the limit is") {
 		t.Errorf("Listen: got %v; want an error about the path length", err)
@@ -189,7 +190,7 @@ func TestSocketBornPrivate(t *testing.T) {
 		t.Skip("the mode is set before bind only on Linux")
 	}
 	old := syscall.Umask(0) // no t.Parallel in this package: the umask is process-wide
-	ln, err := listenUnix(filepath.Join(shortDir(t), "s"))
+	ln, err := listenUnix(filepath.Join(testtool.ShortDir(t), "s"))
 	syscall.Umask(old)
 	if err != nil {
 		t.Fatal(err)
@@ -205,7 +206,7 @@ func TestSocketBornPrivate(t *testing.T) {
 }
 
 func TestTouch(t *testing.T) {
-	dir := shortDir(t)
+	dir := testtool.ShortDir(t)
 	l := listen(t, dir)
 	old := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	files := []string{l.Path(), filepath.Join(dir, paths.LockName)}

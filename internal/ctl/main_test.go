@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pizauth-go/pizauth/internal/testtool"
 )
 
 // helperEnv switches the test binary into a client that sends status: to the
@@ -40,18 +42,6 @@ var echo = handlerFunc(func(_ context.Context, r Request) Response {
 	return Response{KindOK, fmt.Sprintf("%s|%s|%t|%d", r.Cmd, r.Account, r.WithURL, len(r.Data))}
 })
 
-// shortDir returns a new private directory with a path short enough for a
-// socket address (t.TempDir can exceed the ~104-byte limit).
-func shortDir(t testing.TB) string {
-	t.Helper()
-	d, err := os.MkdirTemp("", "pz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(d) })
-	return d
-}
-
 // syncBuffer is a bytes.Buffer safe for concurrent use, for captured logs.
 type syncBuffer struct {
 	mu  sync.Mutex // guards buf
@@ -81,7 +71,7 @@ type server struct {
 // adjust may change the Listener's limits before Serve starts.
 func startServer(t testing.TB, h Handler, adjust func(*Listener)) *server {
 	t.Helper()
-	l, err := Listen(shortDir(t))
+	l, err := Listen(testtool.ShortDir(t))
 	if err != nil {
 		t.Fatalf("Listen: %v", err)
 	}

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+
+	"github.com/pizauth-go/pizauth/internal/testtool"
 )
 
 const nobody = 65534
@@ -61,7 +63,7 @@ func copyTestBinary(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := shortDir(t)
+	dir := testtool.ShortDir(t)
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/pizauth-go/pizauth/internal/testtool"
 )
 
 func TestServeRoundTrip(t *testing.T) {
@@ -227,7 +229,7 @@ func TestServeReturns(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l, err := Listen(shortDir(t))
+			l, err := Listen(testtool.ShortDir(t))
 			if err != nil {
 				t.Fatal(err)
 			}
