@@ -10,7 +10,6 @@ import (
 	"syscall"
 
 	"github.com/coreos/go-systemd/v22/daemon"
-	"golang.org/x/sys/unix"
 
 	"github.com/pizauth-go/pizauth/internal/config"
 	"github.com/pizauth-go/pizauth/internal/ctl"
@@ -71,10 +70,8 @@ func prepareServer(flagPath string, verbosity int) (serverSetup, error) {
 
 // serveForeground runs the server in this process until it is asked to stop.
 func serveForeground(s serverSetup) error {
-	// No core dumps and no /proc/PID/environ or ptrace for other processes
-	// of the same user: the process holds every token in memory.
-	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
-		return fmt.Errorf("prctl(PR_SET_DUMPABLE): %w", err)
+	if err := protectMemory(); err != nil {
+		return err
 	}
 	readyPipe := takeReadyPipe()
 	logger, closeLog := newLogger(s.verbosity, readyPipe != nil)

@@ -8,8 +8,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/pizauth-go/pizauth/internal/paths"
 )
 
@@ -19,27 +17,6 @@ import (
 // without its lock file a second server could start, so the listener puts
 // both back: at once when inotify reports the removal, and otherwise at the
 // hourly touch.
-
-// watchMask is what the directory watch reports: the socket or lock being
-// removed or renamed away, or the directory itself going.
-const watchMask = unix.IN_DELETE | unix.IN_MOVED_FROM | unix.IN_DELETE_SELF | unix.IN_MOVE_SELF
-
-// newDirWatch starts watching dir with inotify, before Listen returns, so
-// that no removal can slip past. It also returns the descriptor, for adding
-// watches later. Through os.File, reads wait in the
-// runtime's poller and Close unblocks them: an idle watch costs no thread
-// and no timer. It returns nil where inotify is unavailable.
-func newDirWatch(dir string) (*os.File, int) {
-	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
-	if err != nil {
-		return nil, -1
-	}
-	if _, err := unix.InotifyAddWatch(fd, dir, watchMask); err != nil {
-		unix.Close(fd)
-		return nil, -1
-	}
-	return os.NewFile(uintptr(fd), "inotify"), fd
-}
 
 // watchDir re-creates the socket whenever the directory watch reports a
 // removal, until ctx is done. Without a watch it returns and the hourly
@@ -92,7 +69,7 @@ func (l *Listener) recreate() error {
 	}
 	if l.watch != nil {
 		// The old directory's watch ended with it; watch the new one.
-		unix.InotifyAddWatch(l.watchFD, dir, watchMask)
+		addDirWatch(l.watchFD, dir)
 	}
 	lock, err := lockDir(dir)
 	if errors.Is(err, ErrAlreadyRunning) {

@@ -46,7 +46,7 @@ func Run(ctx context.Context, o RunOptions) error {
 	}
 	s := New(ctx, Options{
 		ConfigPath: o.ConfigPath, Config: o.Config, Logger: o.Logger,
-		Listeners: ports, Shutdown: cancel,
+		Listeners: ports, Shutdown: cancel, WallClockAlarm: true,
 	})
 	s.reloading, s.reloaded = o.Reloading, o.Reloaded
 	if inherited {

@@ -77,8 +77,18 @@ func (s *scheduler) popDue(t time.Time) ([]dueEntry, time.Duration) {
 	return due, sleep
 }
 
-// run calls fire for each entry as it falls due until ctx is done.
-func (s *scheduler) run(ctx context.Context, fire func(dueEntry)) {
+// run calls fire for each entry as it falls due until ctx is done. With
+// useAlarm, and where the system has one, a wall-clock alarm replaces the
+// capped monotonic timer, so an idle server sleeps until its next due time.
+func (s *scheduler) run(ctx context.Context, fire func(dueEntry), useAlarm bool) {
+	var alarm *wallAlarm
+	if useAlarm {
+		alarm, _ = newWallAlarm(ctx) // nil: keep the capped timer
+	}
+	var fired <-chan struct{}
+	if alarm != nil {
+		fired = alarm.fired
+	}
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -86,14 +96,30 @@ func (s *scheduler) run(ctx context.Context, fire func(dueEntry)) {
 		case <-ctx.Done():
 			return
 		case <-timer.C:
+		case <-fired:
 		case <-s.wake:
 		}
-		due, sleep := s.popDue(now())
+		t := now()
+		due, sleep := s.popDue(t)
 		for _, e := range due {
 			fire(e)
 		}
+		if alarm != nil && alarm.set(s.next(t)) == nil {
+			continue // the timer stays stopped: the alarm wakes us
+		}
 		timer.Reset(sleep)
 	}
+}
+
+// next is when the earliest entry is due, or far in the future when there
+// is none.
+func (s *scheduler) next(t time.Time) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.entries) == 0 {
+		return t.Add(24 * time.Hour)
+	}
+	return s.entries[0].at
 }
 
 // refreshAt is when a token obtained at obtained and expiring at expiry

@@ -47,6 +47,10 @@ type Options struct {
 	Listeners  Listeners
 	// Shutdown is called when a client asks the server to stop.
 	Shutdown func()
+	// WallClockAlarm makes the scheduler sleep until the next due time on a
+	// wall-clock alarm (Linux timerfd) instead of re-checking every 37 s.
+	// Tests on the synctest clock leave it off.
+	WallClockAlarm bool
 }
 
 // Server is the daemon's state and logic, independent of sockets.
@@ -63,6 +67,7 @@ type Server struct {
 	timeouts   commandTimeouts
 	// reloading and reloaded, when set, are called around reloads.
 	reloading, reloaded func()
+	wallClockAlarm      bool
 	sched               *scheduler
 	events              *eventQueue
 	ctx                 context.Context // root of all background work
@@ -80,20 +85,21 @@ type Server struct {
 // done. Call Start to run its loops.
 func New(ctx context.Context, o Options) *Server {
 	s := &Server{
-		log:        o.Logger,
-		tokens:     o.Tokens,
-		runCommand: o.RunCommand,
-		output:     shellcmd.Output,
-		configPath: o.ConfigPath,
-		listeners:  o.Listeners,
-		shutdown:   o.Shutdown,
-		timeouts:   defaultTimeouts,
-		sched:      newScheduler(),
-		events:     newEventQueue(),
-		ctx:        ctx,
-		cfg:        o.Config,
-		accounts:   make(map[string]*account, len(o.Config.Accounts)),
-		byState:    make(map[string]*account),
+		log:            o.Logger,
+		tokens:         o.Tokens,
+		runCommand:     o.RunCommand,
+		output:         shellcmd.Output,
+		configPath:     o.ConfigPath,
+		listeners:      o.Listeners,
+		shutdown:       o.Shutdown,
+		timeouts:       defaultTimeouts,
+		sched:          newScheduler(),
+		wallClockAlarm: o.WallClockAlarm,
+		events:         newEventQueue(),
+		ctx:            ctx,
+		cfg:            o.Config,
+		accounts:       make(map[string]*account, len(o.Config.Accounts)),
+		byState:        make(map[string]*account),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -116,7 +122,7 @@ func New(ctx context.Context, o Options) *Server {
 // Start runs the scheduler, the token event queue and the persister until
 // the root context is done.
 func (s *Server) Start() {
-	s.wg.Go(func() { s.sched.run(s.ctx, s.onDue) })
+	s.wg.Go(func() { s.sched.run(s.ctx, s.onDue, s.wallClockAlarm) })
 	s.wg.Go(func() { s.events.run(s.ctx, s.deliverEvent) })
 	s.wg.Go(func() { s.persistLoop(s.ctx) })
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command pizbench measures a pizauth binary from the outside: it runs a fake
 // provider (internal/testidp) and `pizauth server -d` in a private runtime
 // directory, completes logins with the fake browser, and reads the server's
