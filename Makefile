@@ -10,7 +10,7 @@ GO ?= go
 VERSION ?=
 LDFLAGS := $(if $(VERSION),-X main.buildVersion=$(VERSION))
 
-.PHONY: demo all build install uninstall test lint fuzz clean
+.PHONY: bench demo all build install uninstall test lint fuzz clean
 
 all: build
 
