@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -44,13 +45,22 @@ const (
 // A command that exits 0 while a background process it started still holds
 // its output open succeeds; that process is left running.
 func Run(ctx context.Context, log *slog.Logger, name, command string, env []string, timeout time.Duration) error {
-	return run(ctx, log, name, command, env, timeout, nil)
+	return run(ctx, log, name, command, env, timeout, runOptions{})
 }
 
-// run is Run calling started, when not nil, with the process group id as
-// soon as the shell has started.
+// runOptions are what run does beyond Run.
+type runOptions struct {
+	// stdout, when set, receives the standard output instead of the log
+	// (Output: it may be secret); standard error is still logged.
+	stdout io.Writer
+	// started, when set, is called with the process group id as soon as
+	// the shell has started.
+	started func(pgid int)
+}
+
+// run is Run with the extras of o.
 func run(ctx context.Context, log *slog.Logger, name, command string, env []string,
-	timeout time.Duration, started func(pgid int)) error {
+	timeout time.Duration, o runOptions) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -66,12 +76,15 @@ func run(ctx context.Context, log *slog.Logger, name, command string, env []stri
 		defer cancel()
 	}
 	c := newProcess(ctx, command, environ)
+	if o.stdout != nil {
+		c.cmd.Stdout = o.stdout
+	}
 	log.Debug("running command", "name", name, "command", command)
 	if err := c.cmd.Start(); err != nil {
 		return fmt.Errorf("cannot start %q: %w", c.cmd.Path, err)
 	}
-	if started != nil {
-		started(c.cmd.Process.Pid)
+	if o.started != nil {
+		o.started(c.cmd.Process.Pid)
 	}
 	err = c.wait(ctx, timedOut)
 	result := "exit status 0"

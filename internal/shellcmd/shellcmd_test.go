@@ -68,7 +68,7 @@ func runBounded(t *testing.T, ctx context.Context, command string, env []string,
 	pgid := make(chan int, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, slog.New(logs), "test_cmd", command, env, timeout, func(p int) { pgid <- p })
+		done <- run(ctx, slog.New(logs), "test_cmd", command, env, timeout, runOptions{started: func(p int) { pgid <- p }})
 	}()
 	select {
 	case err := <-done:
