@@ -60,6 +60,44 @@ func (s *Server) startAuthLocked(a *account) error {
 	return nil
 }
 
+// prepareThenAuthoriseLocked makes a pending without a URL yet and runs
+// prepare in the background, for what must happen before the authorisation
+// URL can be built and may block (credential commands, discovery). If the
+// account has not moved on meanwhile, it then calls apply (when prepare
+// returns one) with the lock held and starts the authorisation; a failure
+// puts the account back to no token and is reported for it alone. Revoke,
+// reload and shutdown cancel prepare's context.
+func (s *Server) prepareThenAuthoriseLocked(a *account, prepare func(ctx context.Context) (apply func(), err error)) error {
+	s.dropLocked(a)
+	ctx, cancel := context.WithCancel(s.ctx)
+	a.phase = phasePending
+	a.pending = &pendingAuth{cancel: cancel}
+	gen, name := a.gen, a.cfg.Name
+	s.background(func(context.Context) {
+		defer cancel()
+		apply, err := prepare(ctx)
+		if ctx.Err() != nil {
+			return // revoked, reloaded or shutting down
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if !s.currentLocked(a, gen) {
+			return
+		}
+		if err == nil {
+			if apply != nil {
+				apply()
+			}
+			err = s.startAuthLocked(a)
+		}
+		if err != nil {
+			a.resetLocked(phaseNone)
+			s.notifyErrorLocked(name, fmt.Sprintf("authorisation of %s failed: %v", name, err))
+		}
+	})
+	return nil
+}
+
 // redirectURI is the account's redirect_uri with the port of the listener
 // that serves its scheme.
 func (s *Server) redirectURI(ac *config.Account) (string, error) {

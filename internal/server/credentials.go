@@ -61,34 +61,15 @@ func (s *Server) credential(ctx context.Context, account, name, command string) 
 	return v, nil
 }
 
-// startCredentialsLocked makes a pending (without a URL yet), runs its
-// credential commands in the background, then starts the authorisation.
-// A failure is reported for this account only. Revoke, reload and
-// shutdown cancel it.
+// startCredentialsLocked runs a's credential commands before authorising
+// it; see prepareThenAuthoriseLocked. A failure is reported for this
+// account only.
 func (s *Server) startCredentialsLocked(a *account) error {
-	s.dropLocked(a)
-	ctx, cancel := context.WithCancel(s.ctx)
-	a.phase = phasePending
-	a.pending = &pendingAuth{cancel: cancel}
-	gen, ac := a.gen, a.cfg
-	s.background(func(context.Context) {
-		defer cancel()
+	ac := a.cfg
+	return s.prepareThenAuthoriseLocked(a, func(ctx context.Context) (func(), error) {
 		resolved, err := s.resolveCredentials(ctx, ac)
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if !s.currentLocked(a, gen) {
-			return
-		}
-		if err == nil {
-			a.cfg = resolved
-			err = s.startAuthLocked(a)
-		}
-		if err != nil {
-			a.resetLocked(phaseNone)
-			s.notifyErrorLocked(ac.Name, fmt.Sprintf("authorisation of %s failed: %v", ac.Name, err))
-		}
+		return func() { a.cfg = resolved }, err
 	})
-	return nil
 }
 
 // resolveAll fills in the credentials of cfg's accounts that have

@@ -86,51 +86,28 @@ func (s *Server) discover(ctx context.Context, ac *config.Account) (*oauth.Metad
 	return md, nil
 }
 
-// startDiscoveryLocked makes a pending (without a URL yet) and discovers
-// its endpoints in the background, retrying transient failures every
-// refresh_retry, then starts the authorisation. Revoke, reload and shutdown
-// cancel it.
+// startDiscoveryLocked discovers a's endpoints before authorising it; see
+// prepareThenAuthoriseLocked.
 func (s *Server) startDiscoveryLocked(a *account) error {
-	s.dropLocked(a)
-	ctx, cancel := context.WithCancel(s.ctx)
-	a.phase = phasePending
-	a.pending = &pendingAuth{cancel: cancel}
-	gen := a.gen
-	s.background(func(context.Context) {
-		defer cancel()
-		s.runDiscovery(ctx, a, gen)
+	ac := a.cfg
+	return s.prepareThenAuthoriseLocked(a, func(ctx context.Context) (func(), error) {
+		return nil, s.discoverRetrying(ctx, ac)
 	})
-	return nil
 }
 
-func (s *Server) runDiscovery(ctx context.Context, a *account, gen uint64) {
-	name := a.cfg.Name
+// discoverRetrying fetches ac's discovery document, retrying transient
+// failures every refresh_retry until ctx is done.
+func (s *Server) discoverRetrying(ctx context.Context, ac *config.Account) error {
 	for {
-		_, err := s.discover(ctx, a.cfg)
-		if ctx.Err() != nil {
-			return
+		_, err := s.discover(ctx, ac)
+		if class, _ := oauth.Classify(err); err == nil || class == oauth.Permanent || errors.Is(err, errNoDiscovery) {
+			return err
 		}
-		class, _ := oauth.Classify(err)
-		if err == nil || class == oauth.Permanent || errors.Is(err, errNoDiscovery) {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			if !s.currentLocked(a, gen) {
-				return
-			}
-			if err == nil {
-				err = s.startAuthLocked(a)
-			}
-			if err != nil {
-				a.resetLocked(phaseNone)
-				s.notifyErrorLocked(name, fmt.Sprintf("authorisation of %s failed: %v", name, err))
-			}
-			return
-		}
-		delay := max(a.cfg.RefreshRetry, minInterval)
-		s.log.Warn("discovery failed; will retry", "account", name, "retry_in", delay, "err", err)
+		delay := max(ac.RefreshRetry, minInterval)
+		s.log.Warn("discovery failed; will retry", "account", ac.Name, "retry_in", delay, "err", err)
 		select {
 		case <-ctx.Done():
-			return
+			return ctx.Err()
 		case <-time.After(delay):
 		}
 	}
