@@ -42,10 +42,7 @@ func cmdShowMany(ts *testscript.TestScript, neg bool, args []string) {
 	c, err := strconv.Atoi(args[1])
 	ts.Check(err)
 	exe := scriptCommand(ts, "pizauth")
-	env := os.Environ()
-	for _, k := range []string{"XDG_RUNTIME_DIR", "HOME", "PATH", "GORACE"} {
-		env = append(env, k+"="+ts.Getenv(k))
-	}
+	env := scriptEnv(ts)
 	var mu sync.Mutex
 	outputs := map[string]int{}
 	var failures []string
@@ -86,6 +83,16 @@ func cmdShowMany(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	slices.Sort(times)
 	fmt.Fprintf(ts.Stdout(), "%d shows ok; p50 %v; p99 %v\n", n, times[len(times)/2], times[len(times)*99/100])
+}
+
+// scriptEnv is the environment for pizauth processes a script command
+// starts itself: the script's own runtime directory, home, PATH and GORACE.
+func scriptEnv(ts *testscript.TestScript) []string {
+	env := os.Environ()
+	for _, k := range []string{"XDG_RUNTIME_DIR", "HOME", "PATH", "GORACE"} {
+		env = append(env, k+"="+ts.Getenv(k))
+	}
+	return env
 }
 
 // scriptCommand finds a command on the script's PATH, where testscript
@@ -197,10 +204,7 @@ func cmdRaceStart(ts *testscript.TestScript, neg bool, args []string) {
 	rounds, err := strconv.Atoi(args[0])
 	ts.Check(err)
 	exe := scriptCommand(ts, "pizauth")
-	env := os.Environ()
-	for _, k := range []string{"XDG_RUNTIME_DIR", "HOME", "PATH", "GORACE"} {
-		env = append(env, k+"="+ts.Getenv(k))
-	}
+	env := scriptEnv(ts)
 	sock := filepath.Join(runtimeDir(ts), paths.SocketName)
 	for round := range rounds {
 		var wg sync.WaitGroup
