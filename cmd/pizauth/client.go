@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/pizauth-go/pizauth/internal/ctl"
 	"github.com/pizauth-go/pizauth/internal/paths"
@@ -39,8 +38,6 @@ func requestStarting(req ctl.Request, start bool) (ctl.Response, error) {
 	if err != nil {
 		return ctl.Response{}, err
 	}
-	// A waiting show may take as long as it waits, plus the usual margin.
-	c.Timeout = 10*time.Second + req.Wait
 	resp, err := c.Do(context.Background(), req)
 	if start && mayAutoStart(req, err) {
 		if err := autoStart(); err != nil {

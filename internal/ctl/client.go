@@ -35,7 +35,7 @@ type Client struct {
 // server closes or times out without answering, the error wraps ErrNotRunning
 // and the cause. An `error:` answer is a Response, not an error.
 func (c *Client) Do(ctx context.Context, req Request) (Response, error) {
-	deadline := c.deadline(ctx)
+	deadline := c.deadline(ctx, req.Wait)
 	conn, err := dial(ctx, c.Socket, deadline)
 	if err != nil {
 		return Response{}, err
@@ -74,17 +74,15 @@ func (c *Client) Do(ctx context.Context, req Request) (Response, error) {
 	return Response{}, noAnswer(rerr)
 }
 
-// timeout is the round trip's timeout.
-func (c *Client) timeout() time.Duration {
-	if c.Timeout <= 0 {
-		return defaultTimeout
+// deadline is the earlier of ctx's deadline and now plus the timeout,
+// extended by wait, the time the server may wait before it answers
+// (showwait).
+func (c *Client) deadline(ctx context.Context, wait time.Duration) time.Time {
+	t := c.Timeout
+	if t <= 0 {
+		t = defaultTimeout
 	}
-	return c.Timeout
-}
-
-// deadline is the earlier of ctx's deadline and now plus the timeout.
-func (c *Client) deadline(ctx context.Context) time.Time {
-	d := time.Now().Add(c.timeout())
+	d := time.Now().Add(t + wait)
 	if cd, ok := ctx.Deadline(); ok && cd.Before(d) {
 		return cd
 	}
@@ -185,9 +183,7 @@ func (c *Client) Show(ctx context.Context, account string, withURL bool) (Respon
 // to wait for a token with at least minValid left before answering. The
 // round trip's deadline is extended by wait.
 func (c *Client) ShowWait(ctx context.Context, account string, withURL bool, wait, minValid time.Duration) (Response, error) {
-	waiting := *c
-	waiting.Timeout = c.timeout() + wait
-	return waiting.Do(ctx, Request{Cmd: CmdShowWait, Account: account, WithURL: withURL, Wait: wait, MinValid: minValid})
+	return c.Do(ctx, Request{Cmd: CmdShowWait, Account: account, WithURL: withURL, Wait: wait, MinValid: minValid})
 }
 
 // Refresh asks for the account's token to be refreshed.
