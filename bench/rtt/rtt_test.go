@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pizauth-go/pizauth/internal/ctl"
+	"github.com/pizauth-go/pizauth/internal/ctl/listen"
 	"github.com/pizauth-go/pizauth/internal/paths"
 )
 
@@ -31,7 +32,7 @@ func serve(b *testing.B) *ctl.Client {
 	if err := paths.EnsureDir(dir); err != nil {
 		b.Fatal(err)
 	}
-	l, err := ctl.Listen(dir)
+	l, err := listen.Listen(dir)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -55,12 +56,11 @@ func report(b *testing.B, ds []time.Duration) {
 // BenchmarkSerial is one client asking again and again.
 func BenchmarkSerial(b *testing.B) {
 	c := serve(b)
-	ctx := context.Background()
 	var ds []time.Duration
 	b.ReportAllocs()
 	for b.Loop() {
 		start := time.Now()
-		if _, err := c.Show(ctx, "work", false); err != nil {
+		if _, err := c.Show("work", false); err != nil {
 			b.Fatal(err)
 		}
 		ds = append(ds, time.Since(start))
@@ -72,7 +72,6 @@ func BenchmarkSerial(b *testing.B) {
 func BenchmarkConcurrent64(b *testing.B) {
 	const clients = 64
 	c := serve(b)
-	ctx := context.Background()
 	var mu sync.Mutex
 	var all []time.Duration
 	b.ReportAllocs()
@@ -83,7 +82,7 @@ func BenchmarkConcurrent64(b *testing.B) {
 			var ds []time.Duration
 			for i := w; i < b.N; i += clients {
 				start := time.Now()
-				if _, err := c.Show(ctx, "work", false); err != nil {
+				if _, err := c.Show("work", false); err != nil {
 					b.Error(err)
 					return
 				}

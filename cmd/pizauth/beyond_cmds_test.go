@@ -179,7 +179,7 @@ func cmdWaitState(ts *testscript.TestScript, neg bool, args []string) {
 	deadline := time.Now().Add(30 * time.Second)
 	last := ""
 	for time.Now().Before(deadline) {
-		resp, err := c.Do(context.Background(), ctl.Request{Cmd: ctl.CmdStatusJSON})
+		resp, err := c.Do(ctl.Request{Cmd: ctl.CmdStatusJSON})
 		ts.Check(err)
 		var list []struct{ Name, State string }
 		ts.Check(json.Unmarshal([]byte(resp.Payload), &list))

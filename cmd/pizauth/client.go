@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -38,12 +37,12 @@ func requestStarting(req ctl.Request, start bool) (ctl.Response, error) {
 	if err != nil {
 		return ctl.Response{}, err
 	}
-	resp, err := c.Do(context.Background(), req)
+	resp, err := c.Do(req)
 	if start && mayAutoStart(req, err) {
 		if err := autoStart(); err != nil {
 			return resp, err
 		}
-		resp, err = c.Do(context.Background(), req)
+		resp, err = c.Do(req)
 	}
 	if err != nil {
 		if errors.Is(err, ctl.ErrNotRunning) {

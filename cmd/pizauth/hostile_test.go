@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"fmt"
 	"net"
@@ -226,10 +225,10 @@ func cmdRaceStart(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("round %d: results %q; want one success and one 'already running'", round, results)
 		}
 		c := &ctl.Client{Socket: sock}
-		if _, err := c.Status(context.Background()); err != nil {
+		if _, err := c.Status(); err != nil {
 			ts.Fatalf("round %d: the server does not answer: %v", round, err)
 		}
-		c.Shutdown(context.Background())
+		c.Shutdown()
 		waitUnlocked(ts, filepath.Join(runtimeDir(ts), paths.LockName))
 	}
 	fmt.Fprintf(ts.Stdout(), "%d rounds: one server each\n", rounds)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -67,7 +66,7 @@ func cmdInfo(p parsedArgs) error {
 
 func serverInfo(dir string) (*server.Info, error) {
 	c := &ctl.Client{Socket: dir + "/" + paths.SocketName}
-	resp, err := c.Info(context.Background())
+	resp, err := c.Info()
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/coreos/go-systemd/v22/daemon"
 
 	"github.com/pizauth-go/pizauth/internal/config"
-	"github.com/pizauth-go/pizauth/internal/ctl"
+	"github.com/pizauth-go/pizauth/internal/ctl/listen"
 	"github.com/pizauth-go/pizauth/internal/paths"
 	"github.com/pizauth-go/pizauth/internal/server"
 )
@@ -99,7 +99,7 @@ func serveForeground(s serverSetup) error {
 		Reloaded:  func() { notify(daemon.SdNotifyReady) },
 	})
 	notify(daemon.SdNotifyStopping)
-	if errors.Is(err, ctl.ErrAlreadyRunning) {
+	if errors.Is(err, listen.ErrAlreadyRunning) {
 		err = fmt.Errorf("pizauth server already running (runtime directory %s)", s.runtimeDir)
 	}
 	readyPipe.report(err)

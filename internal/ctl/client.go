@@ -1,69 +1,71 @@
 package ctl
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"net"
 	"syscall"
 	"time"
 )
 
 const (
 	defaultTimeout = 10 * time.Second
-	retryWindow    = 2 * time.Second // how long a full accept queue is retried
-	maxAnswer      = MaxRestore + MaxRequest
+	// queueWait bounds how long a connect waits while the server's accept
+	// queue is full.
+	queueWait = 2 * time.Second
+	maxAnswer = MaxRestore + MaxRequest
 )
 
-var errAnswerTooLarge = errors.New("answer too large")
+// ErrNotRunning is wrapped by Client when no server answers.
+var ErrNotRunning = errors.New("pizauth authenticator not running or not responding")
 
-// testHookRetry, when set, is called before each retry of a connect that
-// found the accept queue full.
-var testHookRetry func()
+var (
+	errAnswerTooLarge = errors.New("answer too large")
+	errTimeout        = errors.New("timed out waiting for the server")
+)
 
 // Client sends requests to a server's control socket. The zero Timeout means
 // 10 s. A Client is safe for concurrent use.
+//
+// Client is on the path of every `pizauth show`, so it uses blocking system
+// calls with kernel timeouts (SO_SNDTIMEO, SO_RCVTIMEO) rather than package
+// net: linking net costs every run its initialisation, its poller and, with
+// cgo, the dynamic loader, for one connect, one write and one read.
 type Client struct {
 	Socket  string
 	Timeout time.Duration // for the whole round trip
 }
 
-// Do connects, sends req, and reads the answer. When the socket does not
-// exist, nothing listens on it, the server's accept queue stays full, or the
-// server closes or times out without answering, the error wraps ErrNotRunning
-// and the cause. An `error:` answer is a Response, not an error.
-func (c *Client) Do(ctx context.Context, req Request) (Response, error) {
-	deadline := c.deadline(ctx, req.Wait)
-	conn, err := dial(ctx, c.Socket, deadline)
+// Do connects, sends req, and reads the answer, within the timeout extended
+// by req.Wait (the time a showwait lets the server wait before it answers).
+// When the socket does not exist, nothing listens on it, the server's accept
+// queue stays full for 2 s, or the server closes or times out without
+// answering, the error wraps ErrNotRunning and the cause. An `error:` answer
+// is a Response, not an error.
+func (c *Client) Do(req Request) (Response, error) {
+	t := c.Timeout
+	if t <= 0 {
+		t = defaultTimeout
+	}
+	deadline := time.Now().Add(t + req.Wait)
+	fd, err := c.dial(deadline)
 	if err != nil {
 		return Response{}, err
 	}
-	defer conn.Close()
-	if err := conn.SetDeadline(deadline); err != nil {
-		return Response{}, err
-	}
-	if ctx.Done() != nil {
-		stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
-		defer stop()
-	}
-	_, werr := conn.Write(req.Encode())
+	defer syscall.Close(fd)
+	werr := writeAll(fd, req.Encode(), deadline)
 	if werr == nil {
-		werr = conn.CloseWrite()
+		werr = syscall.Shutdown(fd, syscall.SHUT_WR)
 	}
 	// Read even when the write failed: a server that refuses a request early
 	// (too large) answers and closes before reading all of it.
-	b, rerr := readAnswer(conn)
+	b, rerr := readAnswer(fd, deadline)
 	if len(b) > 0 && rerr == nil {
 		resp, err := DecodeResponse(b)
 		if err != nil {
 			return Response{}, fmt.Errorf("control socket %q: %w", c.Socket, err)
 		}
 		return resp, nil
-	}
-	if err := ctxErr(ctx); err != nil {
-		return Response{}, err
 	}
 	if errors.Is(rerr, errAnswerTooLarge) {
 		return Response{}, fmt.Errorf("control socket %q: %w", c.Socket, rerr)
@@ -74,72 +76,114 @@ func (c *Client) Do(ctx context.Context, req Request) (Response, error) {
 	return Response{}, noAnswer(rerr)
 }
 
-// deadline is the earlier of ctx's deadline and now plus the timeout,
-// extended by wait, the time the server may wait before it answers
-// (showwait).
-func (c *Client) deadline(ctx context.Context, wait time.Duration) time.Time {
-	t := c.Timeout
-	if t <= 0 {
-		t = defaultTimeout
+// dial connects a blocking socket to c.Socket. While the server's accept
+// queue is full the kernel makes connect wait (bounded by SO_SNDTIMEO) and
+// lets it through as soon as the server accepts.
+func (c *Client) dial(deadline time.Time) (int, error) {
+	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("control socket: %w", err)
 	}
-	d := time.Now().Add(t + wait)
-	if cd, ok := ctx.Deadline(); ok && cd.Before(d) {
-		return cd
+	err = setTimeout(fd, syscall.SO_SNDTIMEO, min(time.Until(deadline), queueWait))
+	for err == nil {
+		if err = syscall.Connect(fd, &syscall.SockaddrUnix{Name: c.Socket}); err != syscall.EINTR {
+			break
+		}
 	}
-	return d
+	if err != nil {
+		syscall.Close(fd)
+		return -1, dialError(c.Socket, err)
+	}
+	return fd, nil
 }
 
-// ctxErr is ctx.Err(), also when ctx's deadline has passed but its timer has
-// not fired yet (the connection's deadline, set from it, may fire first).
-func ctxErr(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
+// setTimeout sets a socket's send or receive timeout to d, which must be
+// positive (a zero timeout would mean none).
+func setTimeout(fd, opt int, d time.Duration) error {
+	if d <= 0 {
+		return errTimeout
 	}
-	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
-		return context.DeadlineExceeded
+	tv := syscall.NsecToTimeval(max(d, time.Microsecond).Nanoseconds())
+	return syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, opt, &tv)
+}
+
+// writeAll writes b before the deadline. A server that has gone makes it
+// fail with EPIPE: Go ignores SIGPIPE for descriptors other than 1 and 2.
+func writeAll(fd int, b []byte, deadline time.Time) error {
+	for len(b) > 0 {
+		if err := setTimeout(fd, syscall.SO_SNDTIMEO, time.Until(deadline)); err != nil {
+			return err
+		}
+		n, err := syscall.Write(fd, b)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			return errTimeout
+		case err != nil:
+			return err
+		}
+		b = b[n:]
 	}
 	return nil
 }
 
-// dial connects to socket, retrying with backoff while the server's accept
-// queue is full (EAGAIN), for at most retryWindow and never past deadline.
-func dial(ctx context.Context, socket string, deadline time.Time) (*net.UnixConn, error) {
-	addr := &net.UnixAddr{Name: socket, Net: "unix"}
-	giveUp := time.Now().Add(retryWindow)
-	if deadline.Before(giveUp) {
-		giveUp = deadline
-	}
-	wait := time.Millisecond
+// readAnswer reads fd to EOF before the deadline, up to maxAnswer bytes.
+func readAnswer(fd int, deadline time.Time) ([]byte, error) {
+	b := make([]byte, 0, 512)
 	for {
-		conn, err := net.DialUnix("unix", nil, addr) // a Unix connect never blocks
-		if err == nil {
-			return conn, nil
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
 		}
-		if !errors.Is(err, syscall.EAGAIN) || time.Now().Add(wait).After(giveUp) {
-			return nil, dialError(socket, err)
+		if err := setTimeout(fd, syscall.SO_RCVTIMEO, time.Until(deadline)); err != nil {
+			return b, err
 		}
-		if testHookRetry != nil {
-			testHookRetry()
+		n, err := syscall.Read(fd, b[len(b):cap(b)])
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			return b, errTimeout
+		case err == syscall.ECONNRESET && len(b) > 0:
+			// A server that refused a request before reading all of it has
+			// closed with unread data, so after its answer (already entirely
+			// queued on our side) Linux reports ECONNRESET instead of EOF.
+			return b, nil
+		case err != nil:
+			return b, err
+		case n == 0:
+			return b, nil
 		}
-		sleep(ctx, wait)
-		if err := ctx.Err(); err != nil {
-			return nil, err
+		b = b[:len(b)+n]
+		if len(b) > maxAnswer {
+			return nil, errAnswerTooLarge
 		}
-		wait = min(2*wait, 100*time.Millisecond)
 	}
 }
 
 // dialError classifies a failed connect.
 func dialError(socket string, err error) error {
 	switch {
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EAGAIN):
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ECONNREFUSED):
 		return fmt.Errorf("%w: %w", ErrNotRunning, err)
+	case errors.Is(err, syscall.EAGAIN):
+		return fmt.Errorf("%w: accept queue full for %v: %w", ErrNotRunning, queueWait, err)
 	case errors.Is(err, syscall.EINVAL):
-		if perr := checkSocketPath(socket); perr != nil {
+		if perr := CheckSocketPath(socket); perr != nil {
 			return perr
 		}
 	}
-	return err
+	return fmt.Errorf("connect to control socket %q: %w", socket, err)
+}
+
+// CheckSocketPath refuses a path too long for a Unix socket address, which
+// the kernel would otherwise reject with a bare "invalid argument".
+func CheckSocketPath(path string) error {
+	if limit := len(syscall.RawSockaddrUnix{}.Path); len(path) >= limit {
+		return fmt.Errorf("socket path %q is %d bytes long; the limit is %d (use a shorter $XDG_RUNTIME_DIR or $TMPDIR)",
+			path, len(path), limit-1)
+	}
+	return nil
 }
 
 // noAnswer is the error for a connection that ended without an answer.
@@ -150,82 +194,58 @@ func noAnswer(cause error) error {
 	return fmt.Errorf("%w: %w", ErrNotRunning, cause)
 }
 
-// readAnswer reads r to EOF, up to maxAnswer bytes.
-func readAnswer(r io.Reader) ([]byte, error) {
-	b := make([]byte, 0, 512)
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if len(b) > maxAnswer {
-			return nil, errAnswerTooLarge
-		}
-		// A server that refused a request before reading all of it has
-		// closed with unread data, so after its answer (already entirely
-		// queued on our side) Linux reports ECONNRESET instead of EOF.
-		if err == io.EOF || (len(b) > 0 && errors.Is(err, syscall.ECONNRESET)) {
-			return b, nil
-		}
-		if err != nil {
-			return b, err
-		}
-	}
-}
-
 // Show asks for the account's access token (showtoken).
-func (c *Client) Show(ctx context.Context, account string, withURL bool) (Response, error) {
-	return c.Do(ctx, Request{Cmd: CmdShow, Account: account, WithURL: withURL})
+func (c *Client) Show(account string, withURL bool) (Response, error) {
+	return c.Do(Request{Cmd: CmdShow, Account: account, WithURL: withURL})
 }
 
 // ShowWait asks for the account's token like Show, but the server waits up
 // to wait for a token with at least minValid left before answering. The
 // round trip's deadline is extended by wait.
-func (c *Client) ShowWait(ctx context.Context, account string, withURL bool, wait, minValid time.Duration) (Response, error) {
-	return c.Do(ctx, Request{Cmd: CmdShowWait, Account: account, WithURL: withURL, Wait: wait, MinValid: minValid})
+func (c *Client) ShowWait(account string, withURL bool, wait, minValid time.Duration) (Response, error) {
+	return c.Do(Request{Cmd: CmdShowWait, Account: account, WithURL: withURL, Wait: wait, MinValid: minValid})
 }
 
 // Refresh asks for the account's token to be refreshed.
-func (c *Client) Refresh(ctx context.Context, account string, withURL bool) (Response, error) {
-	return c.Do(ctx, Request{Cmd: CmdRefresh, Account: account, WithURL: withURL})
+func (c *Client) Refresh(account string, withURL bool) (Response, error) {
+	return c.Do(Request{Cmd: CmdRefresh, Account: account, WithURL: withURL})
 }
 
 // Revoke asks for the account's tokens to be forgotten.
-func (c *Client) Revoke(ctx context.Context, account string) (Response, error) {
-	return c.Do(ctx, Request{Cmd: CmdRevoke, Account: account})
+func (c *Client) Revoke(account string) (Response, error) {
+	return c.Do(Request{Cmd: CmdRevoke, Account: account})
 }
 
 // Status asks for one line per account.
-func (c *Client) Status(ctx context.Context) (Response, error) {
-	return c.Do(ctx, Request{Cmd: CmdStatus})
+func (c *Client) Status() (Response, error) {
+	return c.Do(Request{Cmd: CmdStatus})
 }
 
 // Reload asks the server to re-read its config file.
-func (c *Client) Reload(ctx context.Context) (Response, error) {
-	return c.Do(ctx, Request{Cmd: CmdReload})
+func (c *Client) Reload() (Response, error) {
+	return c.Do(Request{Cmd: CmdReload})
 }
 
 // Shutdown asks the server to exit.
-func (c *Client) Shutdown(ctx context.Context) (Response, error) {
-	return c.Do(ctx, Request{Cmd: CmdShutdown})
+func (c *Client) Shutdown() (Response, error) {
+	return c.Do(Request{Cmd: CmdShutdown})
 }
 
 // Info asks for the server's ports and HTTPS public key.
-func (c *Client) Info(ctx context.Context) (Response, error) {
-	return c.Do(ctx, Request{Cmd: CmdInfo})
+func (c *Client) Info() (Response, error) {
+	return c.Do(Request{Cmd: CmdInfo})
 }
 
 // Dump asks for the token state.
-func (c *Client) Dump(ctx context.Context) (Response, error) {
-	return c.Do(ctx, Request{Cmd: CmdDump})
+func (c *Client) Dump() (Response, error) {
+	return c.Do(Request{Cmd: CmdDump})
 }
 
 // Restore sends a dump to apply. A dump too large for the server to accept is
 // refused here, without connecting.
-func (c *Client) Restore(ctx context.Context, data []byte) (Response, error) {
-	if n := len(restorePrefix) + len(data); n > MaxRestore {
-		return Response{}, fmt.Errorf("dump is %d bytes; the server accepts at most %d", len(data), MaxRestore-len(restorePrefix))
+func (c *Client) Restore(data []byte) (Response, error) {
+	if n := len(CmdRestore) + 1 + len(data); n > MaxRestore {
+		return Response{}, fmt.Errorf("dump is %d bytes; the server accepts at most %d", len(data), MaxRestore-len(CmdRestore)-1)
 	}
-	return c.Do(ctx, Request{Cmd: CmdRestore, Data: data})
+	return c.Do(Request{Cmd: CmdRestore, Data: data})
 }

@@ -6,10 +6,9 @@
 // EOF (bounded by MaxRequest, or MaxRestore for restore), answers
 // `<kind>:<payload>` and closes the connection.
 //
-// The server side (Listen, Serve) keeps one server per runtime directory with
-// a lock file, makes the socket 0600, refuses peers whose uid is not its own,
-// and bounds every connection in size, time and number. The client side
-// (Client) is on the hot path of `pizauth show` and stays small.
+// This package is the wire format and the client, which is on the hot path
+// of `pizauth show` and stays small: it links nothing the client does not
+// use. The server's end is package listen.
 package ctl
 
 import (

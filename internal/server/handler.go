@@ -14,7 +14,7 @@ const (
 	msgExpiredInProgress = "Access token has expired. Refreshing in progress but has not yet succeeded"
 )
 
-// Handle answers one control request. It implements ctl.Handler.
+// Handle answers one control request. It implements listen.Handler.
 func (s *Server) Handle(ctx context.Context, req ctl.Request) ctl.Response {
 	switch req.Cmd {
 	case ctl.CmdShow:

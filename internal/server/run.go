@@ -9,7 +9,7 @@ import (
 	"sync"
 
 	"github.com/pizauth-go/pizauth/internal/config"
-	"github.com/pizauth-go/pizauth/internal/ctl"
+	"github.com/pizauth-go/pizauth/internal/ctl/listen"
 	"github.com/pizauth-go/pizauth/internal/redirect"
 )
 
@@ -35,7 +35,7 @@ type RunOptions struct {
 func Run(ctx context.Context, o RunOptions) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	control, inherited, err := ctl.ListenOrInherit(o.RuntimeDir)
+	control, inherited, err := listen.ListenOrInherit(o.RuntimeDir)
 	if err != nil {
 		return err
 	}

@@ -86,7 +86,7 @@ func (e *benchEnv) waitReady(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	for {
-		resp, err := e.client.Info(ctx)
+		resp, err := e.client.Info()
 		if err == nil && resp.Kind == ctl.KindOK {
 			return nil
 		}
@@ -109,7 +109,7 @@ func (e *benchEnv) stop() {
 	go func() { e.server.Wait(); close(done) }()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	e.client.Shutdown(ctx)
+	e.client.Shutdown()
 	select {
 	case <-done:
 	case <-ctx.Done():
@@ -144,7 +144,7 @@ func (e *benchEnv) authorise(ctx context.Context, from, to int) error {
 
 // login asks for the account's URL, follows it and waits for the token.
 func (e *benchEnv) login(ctx context.Context, name string) error {
-	resp, err := e.client.Show(ctx, name, true)
+	resp, err := e.client.Show(name, true)
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func (e *benchEnv) login(ctx context.Context, name string) error {
 		return errors.Join(fmt.Errorf("login ended with status %d", status), err)
 	}
 	for range 1000 {
-		if resp, err = e.client.Show(ctx, name, false); err != nil || resp.Kind == ctl.KindToken {
+		if resp, err = e.client.Show(name, false); err != nil || resp.Kind == ctl.KindToken {
 			return err
 		}
 		time.Sleep(5 * time.Millisecond)

@@ -1,4 +1,4 @@
-package ctl
+package listen
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 
 	"github.com/pizauth-go/pizauth/internal/paths"
 	"github.com/pizauth-go/pizauth/internal/testtool"
+
+	"github.com/pizauth-go/pizauth/internal/ctl"
 )
 
 // activationSocket makes a listening socket at dir/pizauth.sock the way
@@ -42,8 +44,8 @@ func TestFileListener(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- l.Serve(ctx, echo, nil) }()
-	resp, err := (&Client{Socket: l.Path()}).Status(t.Context())
-	if err != nil || resp.Kind != KindOK {
+	resp, err := (&ctl.Client{Socket: l.Path()}).Status()
+	if err != nil || resp.Kind != ctl.KindOK {
 		t.Errorf("Status: got %+v, %v; want ok", resp, err)
 	}
 	if _, err := Listen(dir); !errors.Is(err, ErrAlreadyRunning) {

@@ -1,21 +1,22 @@
-package ctl
+package listen
 
 import (
 	"context"
 	"runtime"
 	"testing"
+
+	"github.com/pizauth-go/pizauth/internal/ctl"
 )
 
-var token = handlerFunc(func(context.Context, Request) Response {
-	return Response{KindToken, "ya29.a0AfH6SMBx-benchmark-token"}
+var token = handlerFunc(func(context.Context, ctl.Request) ctl.Response {
+	return ctl.Response{Kind: ctl.KindToken, Payload: "ya29.a0AfH6SMBx-benchmark-token"}
 })
 
 func BenchmarkRoundTrip(b *testing.B) {
 	s := startServer(b, token, nil)
-	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := s.c.Show(ctx, "work", false); err != nil {
+		if _, err := s.c.Show("work", false); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -25,12 +26,11 @@ func BenchmarkRoundTrip(b *testing.B) {
 // server handles concurrently.
 func BenchmarkRoundTripParallel(b *testing.B) {
 	s := startServer(b, token, nil)
-	ctx := context.Background()
 	b.ReportAllocs()
 	b.SetParallelism((maxConns + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := s.c.Show(ctx, "work", false); err != nil {
+			if _, err := s.c.Show("work", false); err != nil {
 				b.Error(err)
 				return
 			}

@@ -1,4 +1,4 @@
-package ctl
+package listen
 
 import (
 	"errors"
@@ -15,6 +15,8 @@ import (
 
 	"github.com/pizauth-go/pizauth/internal/paths"
 	"github.com/pizauth-go/pizauth/internal/testtool"
+
+	"github.com/pizauth-go/pizauth/internal/ctl"
 )
 
 func listen(t *testing.T, dir string) *Listener {
@@ -74,17 +76,17 @@ func TestListenRemovesStaleSocket(t *testing.T) {
 	dir := testtool.ShortDir(t)
 	path := filepath.Join(dir, paths.SocketName)
 	leaveSocket(t, path)
-	if _, err := (&Client{Socket: path}).Status(t.Context()); !errors.Is(err, ErrNotRunning) {
-		t.Fatalf("Status on a stale socket: got %v; want ErrNotRunning", err)
+	if _, err := (&ctl.Client{Socket: path}).Status(); !errors.Is(err, ctl.ErrNotRunning) {
+		t.Fatalf("Status on a stale socket: got %v; want ctl.ErrNotRunning", err)
 	}
 	s := startServerIn(t, dir)
-	if resp, err := s.Status(t.Context()); err != nil || resp.Kind != KindOK {
+	if resp, err := s.Status(); err != nil || resp.Kind != ctl.KindOK {
 		t.Errorf("Status: got %+v, %v; want an ok answer", resp, err)
 	}
 }
 
 // startServerIn serves echo from dir until the test ends.
-func startServerIn(t *testing.T, dir string) *Client {
+func startServerIn(t *testing.T, dir string) *ctl.Client {
 	t.Helper()
 	l := listen(t, dir)
 	done := make(chan struct{})
@@ -94,7 +96,7 @@ func startServerIn(t *testing.T, dir string) *Client {
 		l.Serve(ctx, echo, nil)
 	}()
 	t.Cleanup(func() { l.Close(); <-done })
-	return &Client{Socket: l.Path()}
+	return &ctl.Client{Socket: l.Path()}
 }
 
 func TestListenRefusesNonSocket(t *testing.T) {
@@ -179,7 +181,7 @@ func TestListenPathTooLong(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "the limit is") {
 		t.Errorf("Listen: got %v; want an error about the path length", err)
 	}
-	_, err = (&Client{Socket: filepath.Join(dir, paths.SocketName)}).Status(t.Context())
+	_, err = (&ctl.Client{Socket: filepath.Join(dir, paths.SocketName)}).Status()
 	if err == nil || !strings.Contains(err.Error(), "the limit is") {
 		t.Errorf("Status: got %v; want an error about the path length", err)
 	}

@@ -1,6 +1,6 @@
 //go:build darwin || freebsd
 
-package ctl
+package listen
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package ctl
+package listen
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/pizauth-go/pizauth/internal/ctl"
 )
 
 const (
@@ -24,7 +26,7 @@ const (
 // Handler answers decoded requests. Handle is called concurrently, must not
 // block for long, and may panic without bringing the server down.
 type Handler interface {
-	Handle(ctx context.Context, req Request) Response
+	Handle(ctx context.Context, req ctl.Request) ctl.Response
 }
 
 var errTooLarge = errors.New("request too large")
@@ -32,7 +34,7 @@ var errTooLarge = errors.New("request too large")
 // Serve accepts connections until ctx is done or the Listener is closed, then
 // waits for the connections in progress and returns nil. For each connection:
 // a peer whose uid is not ours is closed without an answer (and logged); the
-// request is read to EOF within 5 s and at most MaxRequest bytes (MaxRestore
+// request is read to EOF within 5 s and at most ctl.MaxRequest bytes (ctl.MaxRestore
 // for restore), decoded, given to h, and the answer written within 5 s. At most
 // 64 connections are handled at once; further ones wait in the kernel's accept
 // queue. A bad request gets an `error:` answer. log may be nil.
@@ -156,49 +158,49 @@ func (l *Listener) serveConn(ctx context.Context, c *net.UnixConn, h Handler, lo
 
 // answer reads and decodes the request and returns the handler's answer, or
 // an error answer for a bad request or a handler that panicked.
-func (l *Listener) answer(ctx context.Context, c *net.UnixConn, h Handler, log *slog.Logger) (resp Response) {
+func (l *Listener) answer(ctx context.Context, c *net.UnixConn, h Handler, log *slog.Logger) (resp ctl.Response) {
 	if err := c.SetReadDeadline(time.Now().Add(l.readTimeout)); err != nil {
-		return Response{Kind: KindError, Payload: "cannot read request"}
+		return ctl.Response{Kind: ctl.KindError, Payload: "cannot read request"}
 	}
 	b, err := readRequest(c)
 	if err != nil {
 		log.Warn("control socket: bad request", "err", err)
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return Response{Kind: KindError, Payload: "request timed out"}
+			return ctl.Response{Kind: ctl.KindError, Payload: "request timed out"}
 		}
-		return Response{Kind: KindError, Payload: err.Error()}
+		return ctl.Response{Kind: ctl.KindError, Payload: err.Error()}
 	}
-	req, err := DecodeRequest(b)
+	req, err := ctl.DecodeRequest(b)
 	if err != nil {
 		log.Warn("control socket: bad request", "err", err)
-		return Response{Kind: KindError, Payload: err.Error()}
+		return ctl.Response{Kind: ctl.KindError, Payload: err.Error()}
 	}
 	defer func() {
 		if v := recover(); v != nil {
 			log.Error("control socket: handler panicked", "cmd", req.Cmd, "panic", v, "stack", string(debug.Stack()))
-			resp = Response{Kind: KindError, Payload: "internal error in the server (see its log)"}
+			resp = ctl.Response{Kind: ctl.KindError, Payload: "internal error in the server (see its log)"}
 		}
 	}()
 	return h.Handle(ctx, req)
 }
 
-var restorePrefix = []byte(CmdRestore + ":")
+var restorePrefix = []byte(ctl.CmdRestore + ":")
 
-// readRequest reads r to EOF, but never more than MaxRequest bytes, or
-// MaxRestore bytes for a request that starts with "restore:".
+// readRequest reads r to EOF, but never more than ctl.MaxRequest bytes, or
+// ctl.MaxRestore bytes for a request that starts with "restore:".
 func readRequest(r io.Reader) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, MaxRequest+1))
-	if err != nil || len(b) <= MaxRequest {
+	b, err := io.ReadAll(io.LimitReader(r, ctl.MaxRequest+1))
+	if err != nil || len(b) <= ctl.MaxRequest {
 		return b, err
 	}
 	if !bytes.HasPrefix(b, restorePrefix) {
 		return nil, errTooLarge
 	}
 	buf := bytes.NewBuffer(b)
-	if _, err := buf.ReadFrom(io.LimitReader(r, MaxRestore+1-int64(len(b)))); err != nil {
+	if _, err := buf.ReadFrom(io.LimitReader(r, ctl.MaxRestore+1-int64(len(b)))); err != nil {
 		return nil, err
 	}
-	if buf.Len() > MaxRestore {
+	if buf.Len() > ctl.MaxRestore {
 		return nil, errTooLarge
 	}
 	return buf.Bytes(), nil

@@ -1,4 +1,4 @@
-package ctl
+package listen
 
 import (
 	"context"
@@ -17,14 +17,13 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pizauth-go/pizauth/internal/paths"
+
+	"github.com/pizauth-go/pizauth/internal/ctl"
 )
 
 // ErrAlreadyRunning is wrapped by Listen when another server holds the lock of
 // the runtime directory.
 var ErrAlreadyRunning = errors.New("already running")
-
-// ErrNotRunning is wrapped by Client when no server answers.
-var ErrNotRunning = errors.New("pizauth authenticator not running or not responding")
 
 // Listener is the server's end of the control socket. It holds the runtime
 // directory's lock from Listen until Close.
@@ -67,7 +66,7 @@ type Listener struct {
 // paths.EnsureDir.
 func Listen(dir string) (*Listener, error) {
 	path := filepath.Join(dir, paths.SocketName)
-	if err := checkSocketPath(path); err != nil {
+	if err := ctl.CheckSocketPath(path); err != nil {
 		return nil, err
 	}
 	lock, err := lockDir(dir)
@@ -82,16 +81,6 @@ func Listen(dir string) (*Listener, error) {
 	l.lock = lock
 	l.watch, l.watchFD = newDirWatch(dir)
 	return l, nil
-}
-
-// checkSocketPath refuses a path too long for a Unix socket address, which
-// the kernel would otherwise reject with a bare "invalid argument".
-func checkSocketPath(path string) error {
-	if limit := len(syscall.RawSockaddrUnix{}.Path); len(path) >= limit {
-		return fmt.Errorf("socket path %q is %d bytes long; the limit is %d (use a shorter $XDG_RUNTIME_DIR or $TMPDIR)",
-			path, len(path), limit-1)
-	}
-	return nil
 }
 
 // lockDir opens dir/pizauth.lock, takes an exclusive non-blocking flock and

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package ctl
+package listen
 
 import "os"
 

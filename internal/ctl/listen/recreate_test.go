@@ -1,4 +1,4 @@
-package ctl
+package listen
 
 import (
 	"context"
@@ -9,11 +9,15 @@ import (
 	"time"
 
 	"github.com/pizauth-go/pizauth/internal/paths"
+
+	"github.com/pizauth-go/pizauth/internal/ctl"
 )
 
 func TestSocketIsRecreatedWhenTheRuntimeDirectoryIsRemoved(t *testing.T) {
 	recreated := make(chan error, 4)
-	ok := handlerFunc(func(context.Context, Request) Response { return Response{Kind: KindOK, Payload: "alive"} })
+	ok := handlerFunc(func(context.Context, ctl.Request) ctl.Response {
+		return ctl.Response{Kind: ctl.KindOK, Payload: "alive"}
+	})
 	s := startServer(t, ok, func(l *Listener) { l.testRecreated = func(err error) { recreated <- err } })
 	// As a logout clean-up does it, but atomically, so that the re-created
 	// directory is not caught in the middle of a recursive removal.
@@ -30,7 +34,7 @@ func TestSocketIsRecreatedWhenTheRuntimeDirectoryIsRemoved(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the socket was not re-created after its directory was removed")
 	}
-	resp, err := s.c.Status(t.Context())
+	resp, err := s.c.Status()
 	if err != nil || resp.Payload != "alive" {
 		t.Fatalf("Status after re-creation = %+v, %v; want the same server answering", resp, err)
 	}

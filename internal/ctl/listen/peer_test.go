@@ -1,4 +1,4 @@
-package ctl
+package listen
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/pizauth-go/pizauth/internal/testtool"
+
+	"github.com/pizauth-go/pizauth/internal/ctl"
 )
 
 const nobody = 65534
@@ -21,9 +23,9 @@ func TestPeerUIDRefused(t *testing.T) {
 		t.Skip("needs root to run a client as another uid")
 	}
 	var handled atomic.Int32
-	s := startServer(t, handlerFunc(func(context.Context, Request) Response {
+	s := startServer(t, handlerFunc(func(context.Context, ctl.Request) ctl.Response {
 		handled.Add(1)
-		return Response{KindOK, "secret status"}
+		return ctl.Response{Kind: ctl.KindOK, Payload: "secret status"}
 	}), nil)
 	// Let the other uid reach the socket: only the peer check stands in its way.
 	if err := os.Chmod(filepath.Dir(s.l.Path()), 0o711); err != nil {
@@ -41,7 +43,7 @@ func TestPeerUIDRefused(t *testing.T) {
 	if err != nil {
 		t.Fatalf("helper as uid %d: %v\n%s", nobody, err, out)
 	}
-	if got, want := string(out), "error: "+ErrNotRunning.Error(); !strings.HasPrefix(got, want) {
+	if got, want := string(out), "error: "+ctl.ErrNotRunning.Error(); !strings.HasPrefix(got, want) {
 		t.Errorf("helper as uid %d: got %q; want no answer (%q...)", nobody, got, want)
 	}
 	if n := handled.Load(); n != 0 {
@@ -51,7 +53,7 @@ func TestPeerUIDRefused(t *testing.T) {
 		t.Errorf("log: got %q; want a warning naming uid 65534", logs)
 	}
 	// Our own uid is still served.
-	if resp, err := s.c.Status(t.Context()); err != nil || resp.Kind != KindOK {
+	if resp, err := s.c.Status(); err != nil || resp.Kind != ctl.KindOK {
 		t.Errorf("Status as ourselves: got %+v, %v; want an ok answer", resp, err)
 	}
 }

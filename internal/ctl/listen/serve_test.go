@@ -1,4 +1,4 @@
-package ctl
+package listen
 
 import (
 	"bytes"
@@ -12,27 +12,28 @@ import (
 	"time"
 
 	"github.com/pizauth-go/pizauth/internal/testtool"
+
+	"github.com/pizauth-go/pizauth/internal/ctl"
 )
 
 func TestServeRoundTrip(t *testing.T) {
 	s := startServer(t, echo, nil)
-	ctx := t.Context()
 	c := s.c
 	tests := []struct {
 		name string
-		call func() (Response, error)
+		call func() (ctl.Response, error)
 		want string
 	}{
-		{"show", func() (Response, error) { return c.Show(ctx, "work", true) }, "showtoken|work|true|0"},
-		{"show -u", func() (Response, error) { return c.Show(ctx, "a b", false) }, "showtoken|a b|false|0"},
-		{"refresh", func() (Response, error) { return c.Refresh(ctx, "x", true) }, "refresh|x|true|0"},
-		{"revoke", func() (Response, error) { return c.Revoke(ctx, "x") }, "revoke|x|false|0"},
-		{"status", func() (Response, error) { return c.Status(ctx) }, "status||false|0"},
-		{"reload", func() (Response, error) { return c.Reload(ctx) }, "reload||false|0"},
-		{"shutdown", func() (Response, error) { return c.Shutdown(ctx) }, "shutdown||false|0"},
-		{"info", func() (Response, error) { return c.Info(ctx) }, "info||false|0"},
-		{"dump", func() (Response, error) { return c.Dump(ctx) }, "dump||false|0"},
-		{"restore", func() (Response, error) { return c.Restore(ctx, []byte("\x00dump")) }, "restore||false|5"},
+		{"show", func() (ctl.Response, error) { return c.Show("work", true) }, "showtoken|work|true|0"},
+		{"show -u", func() (ctl.Response, error) { return c.Show("a b", false) }, "showtoken|a b|false|0"},
+		{"refresh", func() (ctl.Response, error) { return c.Refresh("x", true) }, "refresh|x|true|0"},
+		{"revoke", func() (ctl.Response, error) { return c.Revoke("x") }, "revoke|x|false|0"},
+		{"status", func() (ctl.Response, error) { return c.Status() }, "status||false|0"},
+		{"reload", func() (ctl.Response, error) { return c.Reload() }, "reload||false|0"},
+		{"shutdown", func() (ctl.Response, error) { return c.Shutdown() }, "shutdown||false|0"},
+		{"info", func() (ctl.Response, error) { return c.Info() }, "info||false|0"},
+		{"dump", func() (ctl.Response, error) { return c.Dump() }, "dump||false|0"},
+		{"restore", func() (ctl.Response, error) { return c.Restore([]byte("\x00dump")) }, "restore||false|5"},
 	}
 	for _, tt := range tests {
 		resp, err := tt.call()
@@ -40,7 +41,7 @@ func TestServeRoundTrip(t *testing.T) {
 			t.Errorf("%s: %v", tt.name, err)
 			continue
 		}
-		if want := (Response{KindOK, tt.want}); resp != want {
+		if want := (ctl.Response{Kind: ctl.KindOK, Payload: tt.want}); resp != want {
 			t.Errorf("%s: got %+v; want %+v", tt.name, resp, want)
 		}
 	}
@@ -48,15 +49,15 @@ func TestServeRoundTrip(t *testing.T) {
 
 func TestServeBinaryAnswer(t *testing.T) {
 	payload := string(bytes.Repeat([]byte{0, ':', 0xff, '\n'}, 300000)) // > 1 MiB
-	s := startServer(t, handlerFunc(func(context.Context, Request) Response {
-		return Response{KindOK, payload}
+	s := startServer(t, handlerFunc(func(context.Context, ctl.Request) ctl.Response {
+		return ctl.Response{Kind: ctl.KindOK, Payload: payload}
 	}), nil)
-	resp, err := s.c.Dump(t.Context())
+	resp, err := s.c.Dump()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.Kind != KindOK || resp.Payload != payload {
-		t.Errorf("got kind %q and %d bytes; want %q and the %d bytes sent", resp.Kind, len(resp.Payload), KindOK, len(payload))
+	if resp.Kind != ctl.KindOK || resp.Payload != payload {
+		t.Errorf("got kind %q and %d bytes; want %q and the %d bytes sent", resp.Kind, len(resp.Payload), ctl.KindOK, len(payload))
 	}
 }
 
@@ -73,9 +74,9 @@ func TestServeBadRequests(t *testing.T) {
 		{"extra arg", "status:now", "error:status takes no argument"},
 		{"bad flag", "showtoken:maybe x", `error:showtoken: got "maybe"; want withurl or withouturl`},
 		{"no account", "revoke:", "error:revoke needs an account name"},
-		{"too large", strings.Repeat("a", MaxRequest+1), "error:request too large"},
+		{"too large", strings.Repeat("a", ctl.MaxRequest+1), "error:request too large"},
 		{"4 MiB", "showtoken:withurl " + strings.Repeat("a", 4<<20), "error:request too large"},
-		{"restore too large", "restore:" + strings.Repeat("a", MaxRestore), "error:request too large"},
+		{"restore too large", "restore:" + strings.Repeat("a", ctl.MaxRestore), "error:request too large"},
 	}
 	for _, tt := range tests {
 		if got := rawExchange(t, s.l.Path(), []byte(tt.req)); got != tt.want {
@@ -83,7 +84,7 @@ func TestServeBadRequests(t *testing.T) {
 		}
 	}
 	// Still serving.
-	if resp, err := s.c.Status(t.Context()); err != nil || resp.Kind != KindOK {
+	if resp, err := s.c.Status(); err != nil || resp.Kind != ctl.KindOK {
 		t.Errorf("Status after bad requests: got %+v, %v; want an ok answer", resp, err)
 	}
 }
@@ -95,11 +96,11 @@ func TestServeLimits(t *testing.T) {
 		req  []byte
 		want string
 	}{
-		{"largest request", []byte("revoke:" + strings.Repeat("a", MaxRequest-len("revoke:"))),
-			fmt.Sprintf("ok:revoke|%s|false|0", strings.Repeat("a", MaxRequest-len("revoke:")))},
+		{"largest request", []byte("revoke:" + strings.Repeat("a", ctl.MaxRequest-len("revoke:"))),
+			fmt.Sprintf("ok:revoke|%s|false|0", strings.Repeat("a", ctl.MaxRequest-len("revoke:")))},
 		{"4 MiB restore", append([]byte("restore:"), make([]byte, 4<<20)...), fmt.Sprintf("ok:restore||false|%d", 4<<20)},
-		{"largest restore", append([]byte("restore:"), make([]byte, MaxRestore-len("restore:"))...),
-			fmt.Sprintf("ok:restore||false|%d", MaxRestore-len("restore:"))},
+		{"largest restore", append([]byte("restore:"), make([]byte, ctl.MaxRestore-len("restore:"))...),
+			fmt.Sprintf("ok:restore||false|%d", ctl.MaxRestore-len("restore:"))},
 	}
 	for _, tt := range tests {
 		if got := rawExchange(t, s.l.Path(), tt.req); got != tt.want {
@@ -109,8 +110,8 @@ func TestServeLimits(t *testing.T) {
 }
 
 func TestClientRestoreTooLarge(t *testing.T) {
-	c := &Client{Socket: "/nonexistent/pizauth.sock"}
-	_, err := c.Restore(t.Context(), make([]byte, MaxRestore))
+	c := &ctl.Client{Socket: "/nonexistent/pizauth.sock"}
+	_, err := c.Restore(make([]byte, ctl.MaxRestore))
 	if err == nil || !strings.Contains(err.Error(), "at most") {
 		t.Errorf("got %v; want an error saying the dump is too large", err)
 	}
@@ -127,7 +128,7 @@ func TestServeTruncatedRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Others are served while that request hangs.
-	if resp, err := s.c.Show(t.Context(), "x", false); err != nil || resp.Kind != KindOK {
+	if resp, err := s.c.Show("x", false); err != nil || resp.Kind != ctl.KindOK {
 		t.Errorf("Show while another request hangs: got %+v, %v; want an ok answer", resp, err)
 	}
 	// The hanging one times out and is told so.
@@ -144,11 +145,11 @@ func TestServeConcurrent(t *testing.T) {
 	entered := make(chan int32, clients)
 	release := make(chan struct{})
 	full := make(chan struct{}, 1)
-	s := startServer(t, handlerFunc(func(ctx context.Context, r Request) Response {
+	s := startServer(t, handlerFunc(func(ctx context.Context, r ctl.Request) ctl.Response {
 		entered <- inFlight.Add(1)
 		defer inFlight.Add(-1)
 		<-release
-		return Response{KindToken, r.Account}
+		return ctl.Response{Kind: ctl.KindToken, Payload: r.Account}
 	}), func(l *Listener) {
 		l.testFull = func() {
 			select {
@@ -164,9 +165,9 @@ func TestServeConcurrent(t *testing.T) {
 	for i := range clients {
 		wg.Go(func() {
 			acct := fmt.Sprintf("acct%d", i)
-			resp, err := s.c.Show(t.Context(), acct, false)
-			if err == nil && resp != (Response{KindToken, acct}) {
-				err = fmt.Errorf("got %+v; want %+v", resp, Response{KindToken, acct})
+			resp, err := s.c.Show(acct, false)
+			if err == nil && resp != (ctl.Response{Kind: ctl.KindToken, Payload: acct}) {
+				err = fmt.Errorf("got %+v; want %+v", resp, ctl.Response{Kind: ctl.KindToken, Payload: acct})
 			}
 			errs <- err
 		})
@@ -201,20 +202,20 @@ func TestServeConcurrent(t *testing.T) {
 }
 
 func TestServeHandlerPanic(t *testing.T) {
-	s := startServer(t, handlerFunc(func(_ context.Context, r Request) Response {
-		if r.Cmd == CmdReload {
+	s := startServer(t, handlerFunc(func(_ context.Context, r ctl.Request) ctl.Response {
+		if r.Cmd == ctl.CmdReload {
 			panic("boom")
 		}
-		return Response{KindOK, ""}
+		return ctl.Response{Kind: ctl.KindOK, Payload: ""}
 	}), nil)
-	resp, err := s.c.Reload(t.Context())
-	if err != nil || resp.Kind != KindError {
+	resp, err := s.c.Reload()
+	if err != nil || resp.Kind != ctl.KindError {
 		t.Errorf("Reload: got %+v, %v; want an error answer", resp, err)
 	}
 	if !strings.Contains(s.logs.String(), "boom") {
 		t.Errorf("log: got %q; want the panic logged", s.logs.String())
 	}
-	if resp, err := s.c.Status(t.Context()); err != nil || resp.Kind != KindOK {
+	if resp, err := s.c.Status(); err != nil || resp.Kind != ctl.KindOK {
 		t.Errorf("Status after a panic: got %+v, %v; want an ok answer", resp, err)
 	}
 }
@@ -239,13 +240,13 @@ func TestServeReturns(t *testing.T) {
 			started := make(chan struct{})
 			done := make(chan error, 1)
 			go func() {
-				done <- l.Serve(ctx, handlerFunc(func(context.Context, Request) Response {
+				done <- l.Serve(ctx, handlerFunc(func(context.Context, ctl.Request) ctl.Response {
 					close(started)
-					return Response{KindOK, ""}
+					return ctl.Response{Kind: ctl.KindOK, Payload: ""}
 				}), nil)
 			}()
 			// Make sure Serve is accepting before stopping it.
-			if _, err := (&Client{Socket: l.Path()}).Status(t.Context()); err != nil {
+			if _, err := (&ctl.Client{Socket: l.Path()}).Status(); err != nil {
 				t.Fatal(err)
 			}
 			<-started
@@ -254,5 +255,13 @@ func TestServeReturns(t *testing.T) {
 				t.Errorf("Serve: got %v; want nil", err)
 			}
 		})
+	}
+}
+
+func TestServeOversizeRequest(t *testing.T) {
+	s := startServer(t, echo, nil)
+	resp, err := s.c.Show(strings.Repeat("a", 4<<20), false)
+	if want := (ctl.Response{Kind: ctl.KindError, Payload: "request too large"}); err != nil || resp != want {
+		t.Errorf("got %+v, %v; want %+v", resp, err, want)
 	}
 }
