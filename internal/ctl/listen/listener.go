@@ -1,3 +1,9 @@
+// Package listen is the server end of the control socket (package ctl has the
+// wire format and the client). It keeps one server per runtime directory with
+// a lock file, makes the socket 0600 before anything can connect, refuses
+// peers whose uid is not its own, bounds every connection in size, time and
+// number, re-creates the socket when the runtime directory is removed, and
+// takes a socket passed by systemd socket activation.
 package listen
 
 import (
