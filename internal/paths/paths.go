@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -69,13 +68,30 @@ func RuntimeDir(getenv func(string) string) (string, error) {
 	return filepath.Join(tmp, runtimePrefix+name, runtimeLeaf), nil
 }
 
-// lookupUID is user.LookupId, replaceable in tests.
+// lookupUID returns the login name of uid from /etc/passwd; replaceable in
+// tests. It reads the file itself rather than using os/user, whose cgo
+// version would make every client a dynamically linked program (a slower
+// start on each `pizauth show`); client and server must agree on the name,
+// so both use this. Users known only to NSS services (LDAP, sssd) have $USER
+// set by their login.
 var lookupUID = func(uid string) (string, error) {
-	u, err := user.LookupId(uid)
+	b, err := os.ReadFile("/etc/passwd")
 	if err != nil {
 		return "", err
 	}
-	return u.Username, nil
+	return passwdName(string(b), uid)
+}
+
+// passwdName returns the name of the first entry of a passwd(5) file whose
+// uid field is uid.
+func passwdName(passwd, uid string) (string, error) {
+	for line := range strings.Lines(passwd) {
+		f := strings.SplitN(strings.TrimSuffix(line, "\n"), ":", 4)
+		if len(f) == 4 && f[2] == uid && f[0] != "" && !strings.HasPrefix(f[0], "+") && !strings.HasPrefix(f[0], "-") {
+			return f[0], nil
+		}
+	}
+	return "", fmt.Errorf("uid %s not in the passwd file", uid)
 }
 
 // uidName returns the login name of uid, or the number when it has none.

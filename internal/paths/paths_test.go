@@ -238,3 +238,25 @@ func TestEnsureDirOtherOwner(t *testing.T) {
 		t.Errorf("mode: got %v; want it unchanged", got)
 	}
 }
+
+func TestPasswdName(t *testing.T) {
+	const passwd = `root:x:0:0:root:/root:/bin/bash
++nis::::::
+broken line
+alice:x:1000:1000:Alice:/home/alice:/bin/sh
+alice2:x:1000:1000::/home/alice2:/bin/sh
+bob:x:10000:100::/home/bob:/bin/sh`
+	tests := []struct{ uid, want string }{
+		{"0", "root"},
+		{"1000", "alice"}, // the first of two entries
+		{"10000", "bob"},  // not a prefix match of 1000
+		{"100", ""},       // a gid, not a uid
+		{"1", ""},
+	}
+	for _, tt := range tests {
+		got, err := passwdName(passwd, tt.uid)
+		if got != tt.want || (err == nil) != (tt.want != "") {
+			t.Errorf("uid %s: got %q, %v; want %q", tt.uid, got, err, tt.want)
+		}
+	}
+}
