@@ -8,20 +8,23 @@ FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 SYSTEMDUSERDIR ?= $(PREFIX)/lib/systemd/user
 GO ?= go
 VERSION ?=
-LDFLAGS := $(if $(VERSION),-X main.buildVersion=$(VERSION))
+LDFLAGS := $(if $(VERSION),-X github.com/pizauth-go/pizauth/internal/version.override=$(VERSION))
 
 .PHONY: bench demo all build install uninstall test lint fuzz clean
 
 all: build
 
+# pizauth is the client; pizauth-server, which `pizauth server` runs, is the
+# server (see internal/daemon for why they are two programs).
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o pizauth ./cmd/pizauth
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o . ./cmd/pizauth ./cmd/pizauth-server
 
 install: build
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) \
 		$(DESTDIR)$(SYSTEMDUSERDIR)
 	install -m 0755 pizauth $(DESTDIR)$(BINDIR)/pizauth
+	install -m 0755 pizauth-server $(DESTDIR)$(BINDIR)/pizauth-server
 	install -m 0644 man/pizauth.1 $(DESTDIR)$(MANDIR)/man1/pizauth.1
 	install -m 0644 man/pizauth.conf.5 $(DESTDIR)$(MANDIR)/man5/pizauth.conf.5
 	install -m 0644 completions/pizauth.bash $(DESTDIR)$(BASHCOMPDIR)/pizauth
@@ -33,7 +36,7 @@ install: build
 	install -m 0644 lib/systemd/user/pizauth.socket $(DESTDIR)$(SYSTEMDUSERDIR)/pizauth.socket
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/pizauth \
+	rm -f $(DESTDIR)$(BINDIR)/pizauth $(DESTDIR)$(BINDIR)/pizauth-server \
 		$(DESTDIR)$(MANDIR)/man1/pizauth.1 $(DESTDIR)$(MANDIR)/man5/pizauth.conf.5 \
 		$(DESTDIR)$(BASHCOMPDIR)/pizauth $(DESTDIR)$(ZSHCOMPDIR)/_pizauth \
 		$(DESTDIR)$(FISHCOMPDIR)/pizauth.fish $(DESTDIR)$(SYSTEMDUSERDIR)/pizauth.service \
@@ -55,7 +58,7 @@ bench:
 	bench/run
 
 clean:
-	rm -f pizauth
+	rm -f pizauth pizauth-server
 
 # The whole life cycle against a fake provider on this machine: no account needed.
 demo: build

@@ -309,7 +309,7 @@ var (
 	buildErr  error
 )
 
-// pizauthBinDir builds pizauth once for all tests and returns the directory
+// pizauthBinDir builds pizauth and pizauth-server once for all tests and returns the directory
 // holding it.
 func pizauthBinDir(t *testing.T) string {
 	buildOnce.Do(func() {
@@ -317,7 +317,8 @@ func pizauthBinDir(t *testing.T) string {
 		if buildErr != nil {
 			return
 		}
-		out, err := exec.Command("go", "build", "-o", filepath.Join(buildDir, "pizauth"), "github.com/pizauth-go/pizauth/cmd/pizauth").CombinedOutput()
+		out, err := exec.Command("go", "build", "-o", buildDir+"/",
+			"github.com/pizauth-go/pizauth/cmd/pizauth", "github.com/pizauth-go/pizauth/cmd/pizauth-server").CombinedOutput()
 		if err != nil {
 			buildErr = &buildError{err, out}
 		}

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,7 +12,8 @@ import (
 // shows the whole life cycle.
 func TestDemo(t *testing.T) {
 	bin := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(bin, "pizauth"), "github.com/pizauth-go/pizauth/cmd/pizauth")
+	build := exec.Command("go", "build", "-o", bin+"/",
+		"github.com/pizauth-go/pizauth/cmd/pizauth", "github.com/pizauth-go/pizauth/cmd/pizauth-server")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building pizauth: %v\n%s", err, out)
 	}

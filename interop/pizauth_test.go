@@ -27,12 +27,14 @@ type pizauth struct {
 	exited chan error // receives the server's exit status
 }
 
-// buildPizauth builds cmd/pizauth from the main module (through the replace
-// directive in go.mod) into dir, with -race when the test has it.
+// buildPizauth builds cmd/pizauth and cmd/pizauth-server from the main
+// module (through the replace directive in go.mod) into dir, with -race when
+// the test has it, and returns the path of pizauth.
 func buildPizauth(t *testing.T, dir string) string {
 	t.Helper()
 	bin := filepath.Join(dir, "pizauth")
-	args := append(append([]string{"build"}, buildFlags...), "-o", bin, "github.com/pizauth-go/pizauth/cmd/pizauth")
+	args := append(append([]string{"build"}, buildFlags...), "-o", dir+"/",
+		"github.com/pizauth-go/pizauth/cmd/pizauth", "github.com/pizauth-go/pizauth/cmd/pizauth-server")
 	cmd := exec.CommandContext(t.Context(), "go", args...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)

@@ -26,15 +26,11 @@ func mayAutoStart(req ctl.Request, err error) bool {
 		(errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ECONNREFUSED))
 }
 
-// autoStart starts a detached server as `pizauth server` does, with the
-// default configuration file, and returns once it answers. A server that
+// autoStart starts a server as `pizauth server` does, with the default
+// configuration file, and returns once it answers. A server that
 // another client started meanwhile is as good.
 func autoStart() error {
-	setup, err := prepareServer("", 0)
-	if err == nil {
-		err = detach(setup)
-	}
-	if err != nil && !strings.Contains(err.Error(), "already running") {
+	if err := startServer(); err != nil && !strings.Contains(err.Error(), "already running") {
 		return fmt.Errorf("starting pizauth server (%s=1 or --auto-start): %w", autoStartEnv, err)
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/pizauth-go/pizauth/internal/ctl"
+	"github.com/pizauth-go/pizauth/internal/getopt"
 	"github.com/pizauth-go/pizauth/internal/paths"
 )
 
@@ -64,7 +65,7 @@ func unavailable(resp ctl.Response) error {
 	return errors.New(msgUnavailable + " with URL " + resp.Payload)
 }
 
-func cmdShow(p parsedArgs) error {
+func cmdShow(p getopt.Args) error {
 	sasl, err := parseSASL(p)
 	if err != nil {
 		return err
@@ -73,7 +74,7 @@ func cmdShow(p parsedArgs) error {
 	if err != nil {
 		return err
 	}
-	_, autoStartFlag := p.count["auto-start"]
+	_, autoStartFlag := p.Count["auto-start"]
 	resp, err := requestStarting(req, autoStartFlag || autoStartFromEnv())
 	if err != nil {
 		return err
@@ -94,8 +95,8 @@ func cmdShow(p parsedArgs) error {
 	return unexpected(resp)
 }
 
-func cmdRefresh(p parsedArgs) error {
-	resp, err := request(ctl.Request{Cmd: ctl.CmdRefresh, Account: p.operands[0], WithURL: p.count["u"] == 0})
+func cmdRefresh(p getopt.Args) error {
+	resp, err := request(ctl.Request{Cmd: ctl.CmdRefresh, Account: p.Operands[0], WithURL: p.Count["u"] == 0})
 	if err != nil {
 		return err
 	}
@@ -108,24 +109,24 @@ func cmdRefresh(p parsedArgs) error {
 	return unexpected(resp)
 }
 
-func cmdRevoke(p parsedArgs) error {
-	_, err := request(ctl.Request{Cmd: ctl.CmdRevoke, Account: p.operands[0]})
+func cmdRevoke(p getopt.Args) error {
+	_, err := request(ctl.Request{Cmd: ctl.CmdRevoke, Account: p.Operands[0]})
 	return err
 }
 
-func cmdReload(parsedArgs) error {
+func cmdReload(getopt.Args) error {
 	_, err := request(ctl.Request{Cmd: ctl.CmdReload})
 	return err
 }
 
-func cmdShutdown(parsedArgs) error {
+func cmdShutdown(getopt.Args) error {
 	_, err := request(ctl.Request{Cmd: ctl.CmdShutdown})
 	return err
 }
 
-func cmdStatus(p parsedArgs) error {
+func cmdStatus(p getopt.Args) error {
 	cmd := ctl.CmdStatus
-	if p.count["j"] > 0 {
+	if p.Count["j"] > 0 {
 		cmd = ctl.CmdStatusJSON
 	}
 	resp, err := request(ctl.Request{Cmd: cmd})
@@ -136,7 +137,7 @@ func cmdStatus(p parsedArgs) error {
 	return err
 }
 
-func cmdDump(parsedArgs) error {
+func cmdDump(getopt.Args) error {
 	resp, err := request(ctl.Request{Cmd: ctl.CmdDump})
 	if err != nil {
 		return err
@@ -145,7 +146,7 @@ func cmdDump(parsedArgs) error {
 	return err
 }
 
-func cmdRestore(parsedArgs) error {
+func cmdRestore(getopt.Args) error {
 	data, err := io.ReadAll(io.LimitReader(os.Stdin, ctl.MaxRestore+1))
 	if err != nil {
 		return fmt.Errorf("reading the dump from stdin: %w", err)

@@ -5,15 +5,18 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/pizauth-go/pizauth/internal/getopt"
+	"github.com/pizauth-go/pizauth/internal/version"
 )
 
 // command is one subcommand: its options, how many operands it takes and
 // what it does.
 type command struct {
 	usage    string
-	opts     []option
+	opts     []getopt.Option
 	operands int
-	run      func(p parsedArgs) error
+	run      func(p getopt.Args) error
 }
 
 // commands is every subcommand, in the order usage lists them.
@@ -22,15 +25,15 @@ var commands = []struct {
 	command
 }{
 	{"dump", command{usage: "dump", run: cmdDump}},
-	{"info", command{usage: "info [-j]", opts: []option{{short: 'j'}}, run: cmdInfo}},
-	{"refresh", command{usage: "refresh [-u] <account>", opts: []option{{short: 'u'}}, operands: 1, run: cmdRefresh}},
+	{"info", command{usage: "info [-j]", opts: []getopt.Option{{Short: 'j'}}, run: cmdInfo}},
+	{"refresh", command{usage: "refresh [-u] <account>", opts: []getopt.Option{{Short: 'u'}}, operands: 1, run: cmdRefresh}},
 	{"reload", command{usage: "reload", run: cmdReload}},
 	{"restore", command{usage: "restore", run: cmdRestore}},
 	{"revoke", command{usage: "revoke <account>", operands: 1, run: cmdRevoke}},
 	{"server", command{usage: "server [-c <config-path>] [-d] [-v...]", opts: serverOptions, run: cmdServer}},
 	{"show", command{usage: "show [-u] [--auto-start] [--wait[=<duration>]] [--min-valid <duration>] [--sasl <mechanism> --user <address>] <account>", opts: showOptions, operands: 1, run: cmdShow}},
 	{"shutdown", command{usage: "shutdown", run: cmdShutdown}},
-	{"status", command{usage: "status [-j]", opts: []option{{short: 'j'}}, run: cmdStatus}},
+	{"status", command{usage: "status [-j]", opts: []getopt.Option{{Short: 'j'}}, run: cmdStatus}},
 }
 
 // errUsage asks run to print the usage.
@@ -45,7 +48,7 @@ func (e usageError) Is(target error) bool { return target == errUsage }
 // run executes the command line and returns the exit status.
 func run(args []string) int {
 	if len(args) == 1 && (args[0] == "--version" || args[0] == "-V") {
-		fmt.Println("pizauth " + version())
+		fmt.Println("pizauth " + version.String())
 		return 0
 	}
 	if len(args) == 1 && (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
@@ -75,11 +78,11 @@ func dispatch(args []string) error {
 		if c.name != args[0] {
 			continue
 		}
-		p, err := getopt(args[1:], c.opts)
+		p, err := getopt.Parse(args[1:], c.opts)
 		if err != nil {
 			return usageError{err.Error()}
 		}
-		if len(p.operands) != c.operands {
+		if len(p.Operands) != c.operands {
 			return errUsage
 		}
 		return c.run(p)

@@ -110,6 +110,8 @@ func scriptCommand(ts *testscript.TestScript, name string) string {
 // in its lock file.
 //
 //	sigserver TERM|INT|HUP|KILL
+//
+// KILL returns once the server has exited.
 func cmdSigServer(ts *testscript.TestScript, neg bool, args []string) {
 	sigs := map[string]syscall.Signal{"TERM": syscall.SIGTERM, "INT": syscall.SIGINT, "HUP": syscall.SIGHUP, "KILL": syscall.SIGKILL}
 	if len(args) != 1 || sigs[args[0]] == 0 {
@@ -119,7 +121,29 @@ func cmdSigServer(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
 	ts.Check(err)
-	ts.Check(syscall.Kill(pid, sigs[args[0]]))
+	if args[0] != "KILL" {
+		ts.Check(syscall.Kill(pid, sigs[args[0]]))
+		return
+	}
+	// SIGKILL is delivered asynchronously: wait until the process has
+	// exited (its pidfd becomes readable), so that the script's next step
+	// meets a dead server, not a dying one.
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	ts.Check(err)
+	defer unix.Close(pidfd)
+	ts.Check(syscall.Kill(pid, syscall.SIGKILL))
+	fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
+	for {
+		n, err := unix.Poll(fds, 30_000)
+		if err == unix.EINTR {
+			continue
+		}
+		ts.Check(err)
+		if n == 0 {
+			ts.Fatalf("server %d still alive 30 s after SIGKILL", pid)
+		}
+		return
+	}
 }
 
 // cmdHostile attacks a running server the way a hostile local process

@@ -4,44 +4,29 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"runtime/debug"
 
 	"github.com/pizauth-go/pizauth/internal/ctl"
+	"github.com/pizauth-go/pizauth/internal/getopt"
 	"github.com/pizauth-go/pizauth/internal/paths"
-	"github.com/pizauth-go/pizauth/internal/server"
+	"github.com/pizauth-go/pizauth/internal/version"
 )
-
-// buildVersion may be set with -ldflags "-X main.buildVersion=1.2.3".
-var buildVersion string
 
 // infoFormatVersion is the version of `info -j`'s format.
 const infoFormatVersion = 2
 
-// version is this program's version: the link-time override, else the module
-// version from the build information.
-func version() string {
-	if buildVersion != "" {
-		return buildVersion
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "devel"
-}
-
 // infoJSON is the output of `info -j`.
 type infoJSON struct {
-	CacheDirectory    string       `json:"cache_directory"`
-	ConfigFile        string       `json:"config_file"`
-	ExecutedAs        string       `json:"executed_as"`
-	InfoFormatVersion int          `json:"info_format_version"`
-	PizauthVersion    string       `json:"pizauth_version"`
-	ServerRunning     bool         `json:"server_running"`
-	ServerInfo        *server.Info `json:"server_info,omitempty"`
+	CacheDirectory    string          `json:"cache_directory"`
+	ConfigFile        string          `json:"config_file"`
+	ExecutedAs        string          `json:"executed_as"`
+	InfoFormatVersion int             `json:"info_format_version"`
+	PizauthVersion    string          `json:"pizauth_version"`
+	ServerRunning     bool            `json:"server_running"`
+	ServerInfo        *ctl.ServerInfo `json:"server_info,omitempty"`
 }
 
-func cmdInfo(p parsedArgs) error {
-	in := infoJSON{InfoFormatVersion: infoFormatVersion, PizauthVersion: version()}
+func cmdInfo(p getopt.Args) error {
+	in := infoJSON{InfoFormatVersion: infoFormatVersion, PizauthVersion: version.String()}
 	in.CacheDirectory, _ = paths.RuntimeDir(os.Getenv)
 	in.ConfigFile, _ = paths.ConfigFile("", os.Getenv)
 	in.ExecutedAs, _ = os.Executable()
@@ -52,7 +37,7 @@ func cmdInfo(p parsedArgs) error {
 			in.ConfigFile, srv.ConfigFile = srv.ConfigFile, ""
 		}
 	}
-	if p.count["j"] > 0 {
+	if p.Count["j"] > 0 {
 		b, err := json.MarshalIndent(in, "", "  ")
 		if err != nil {
 			return err
@@ -64,7 +49,7 @@ func cmdInfo(p parsedArgs) error {
 	return nil
 }
 
-func serverInfo(dir string) (*server.Info, error) {
+func serverInfo(dir string) (*ctl.ServerInfo, error) {
 	c := &ctl.Client{Socket: dir + "/" + paths.SocketName}
 	resp, err := c.Info()
 	if err != nil {
@@ -73,7 +58,7 @@ func serverInfo(dir string) (*server.Info, error) {
 	if resp.Kind != ctl.KindOK {
 		return nil, fmt.Errorf("%s", resp.Payload)
 	}
-	var in server.Info
+	var in ctl.ServerInfo
 	if err := json.Unmarshal([]byte(resp.Payload), &in); err != nil {
 		return nil, fmt.Errorf("decoding the server's answer: %w", err)
 	}

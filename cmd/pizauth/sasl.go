@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/pizauth-go/pizauth/internal/getopt"
 )
 
 // SASL mechanisms that `show --sasl` can encode a token for.
@@ -16,16 +18,16 @@ const (
 // showOptions are show's options: -u, --sasl MECH --user ADDRESS, and
 // --wait[=DURATION] --min-valid DURATION (wait.go), --auto-start
 // (autostart.go).
-var showOptions = []option{{short: 'u'}, {long: "sasl", hasArg: true}, {long: "user", hasArg: true},
-	{long: "wait", optArg: true}, {long: "min-valid", hasArg: true}, {long: "auto-start"}}
+var showOptions = []getopt.Option{{Short: 'u'}, {Long: "sasl", HasArg: true}, {Long: "user", HasArg: true},
+	{Long: "wait", OptArg: true}, {Long: "min-valid", HasArg: true}, {Long: "auto-start"}}
 
 // saslRequest is what `show --sasl` asks for; zero when plain show.
 type saslRequest struct{ mech, user string }
 
 // parseSASL checks show's --sasl and --user options.
-func parseSASL(p parsedArgs) (saslRequest, error) {
-	mech, hasMech := p.value["sasl"]
-	user, hasUser := p.value["user"]
+func parseSASL(p getopt.Args) (saslRequest, error) {
+	mech, hasMech := p.Value["sasl"]
+	user, hasUser := p.Value["user"]
 	switch {
 	case !hasMech && !hasUser:
 		return saslRequest{}, nil

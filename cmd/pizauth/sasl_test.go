@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"testing"
+
+	"github.com/pizauth-go/pizauth/internal/getopt"
 )
 
 func TestSASLResponse(t *testing.T) {
@@ -46,7 +48,7 @@ func TestParseSASL(t *testing.T) {
 		{map[string]string{"sasl": "xoauth2", "user": "u\x01x"}, saslRequest{}, true},
 	}
 	for _, tt := range tests {
-		got, err := parseSASL(parsedArgs{value: tt.value})
+		got, err := parseSASL(getopt.Args{Value: tt.value})
 		if (err != nil) != tt.wantErr || got != tt.want {
 			t.Errorf("parseSASL(%q): got %+v, %v; want %+v, error %v", tt.value, got, err, tt.want, tt.wantErr)
 		}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/pizauth-go/pizauth/internal/daemon"
 	"github.com/pizauth-go/pizauth/internal/paths"
 	"github.com/pizauth-go/pizauth/internal/testidp"
 )
@@ -39,7 +40,10 @@ var scriptCmds = map[string]func(*testscript.TestScript, bool, []string){
 }
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"pizauth": main})
+	testscript.Main(m, map[string]func(){
+		"pizauth":        main,
+		"pizauth-server": func() { os.Exit(daemon.Main(os.Args[1:])) },
+	})
 }
 
 // TestScripts runs the end-to-end scripts in testdata/script: the real

@@ -1,107 +1,98 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
-	"github.com/coreos/go-systemd/v22/daemon"
-
-	"github.com/pizauth-go/pizauth/internal/config"
-	"github.com/pizauth-go/pizauth/internal/ctl/listen"
-	"github.com/pizauth-go/pizauth/internal/paths"
-	"github.com/pizauth-go/pizauth/internal/server"
+	"github.com/pizauth-go/pizauth/internal/getopt"
 )
 
-var serverOptions = []option{{short: 'c', hasArg: true}, {short: 'd'}, {short: 'v'}}
+// serverProgram is the server, a program of its own so that the client
+// links none of its packages (see internal/daemon).
+const serverProgram = "pizauth-server"
 
-// maxVerbosity is how many -v raise the log level (error up to trace).
-const maxVerbosity = 4
+var serverOptions = []getopt.Option{{Short: 'c', HasArg: true}, {Short: 'd'}, {Short: 'v'}}
 
-// serverSetup is what the server command works out before it starts.
-type serverSetup struct {
-	configPath string
-	cfg        *config.Config
-	runtimeDir string
-	verbosity  int
-}
-
-func cmdServer(p parsedArgs) error {
-	if p.count["v"] > maxVerbosity {
-		return usageError{fmt.Sprintf("-v may be given at most %d times", maxVerbosity)}
-	}
-	setup, err := prepareServer(p.value["c"], p.count["v"])
+// serverPath returns the pizauth-server that belongs to this pizauth: the
+// one beside it (make install, go install), else the one in
+// ../libexec/pizauth/ (where a package may put it).
+func serverPath() (string, error) {
+	exe, err := os.Executable()
 	if err != nil {
-		return err
+		return "", fmt.Errorf("finding the pizauth executable: %w", err)
 	}
-	if p.count["d"] == 0 {
-		return detach(setup)
+	dir := filepath.Dir(exe)
+	candidates := []string{
+		filepath.Join(dir, serverProgram),
+		filepath.Join(filepath.Dir(dir), "libexec", "pizauth", serverProgram),
 	}
-	return serveForeground(setup)
-}
-
-// prepareServer validates the configuration and the runtime directory
-// before anything else happens.
-func prepareServer(flagPath string, verbosity int) (serverSetup, error) {
-	path, err := paths.ConfigFile(flagPath, os.Getenv)
-	if err != nil {
-		return serverSetup{}, err
-	}
-	if path, err = filepath.Abs(path); err != nil {
-		return serverSetup{}, err
-	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		return serverSetup{}, err
-	}
-	dir, err := paths.RuntimeDir(os.Getenv)
-	if err != nil {
-		return serverSetup{}, err
-	}
-	if err := paths.EnsureDir(dir); err != nil {
-		return serverSetup{}, err
-	}
-	return serverSetup{configPath: path, cfg: cfg, runtimeDir: dir, verbosity: verbosity}, nil
-}
-
-// serveForeground runs the server in this process until it is asked to stop.
-func serveForeground(s serverSetup) error {
-	if err := protectMemory(); err != nil {
-		return err
-	}
-	readyPipe := takeReadyPipe()
-	logger, closeLog := newLogger(s.verbosity, readyPipe != nil)
-	defer closeLog()
-	defer startProfiling(logger)() // PIZAUTH_CPUPROFILE, PIZAUTH_MEMPROFILE
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	notify := func(state string) {
-		// A detached server is no service manager's main process.
-		if readyPipe == nil {
-			daemon.SdNotify(false, state)
+	for _, p := range candidates {
+		if syscall.Access(p, 1 /* X_OK */) == nil {
+			return p, nil
 		}
 	}
-	ready := func(server.Listeners) {
-		notify(daemon.SdNotifyReady)
-		readyPipe.report(nil)
+	return "", fmt.Errorf("cannot find %s, looked for %s (install it beside pizauth, e.g. with make install)",
+		serverProgram, strings.Join(candidates, " and "))
+}
+
+// cmdServer replaces this process by the server, so that whatever started
+// `pizauth server` (a service manager, a shell) sees one process: the pid,
+// $NOTIFY_SOCKET and sockets passed by socket activation stay valid.
+func cmdServer(p getopt.Args) error {
+	path, err := serverPath()
+	if err != nil {
+		return err
 	}
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	err := server.Run(ctx, server.RunOptions{
-		ConfigPath: s.configPath, Config: s.cfg, RuntimeDir: s.runtimeDir, Logger: logger,
-		Ready: ready, Reload: hup,
-		Reloading: func() { notify(daemon.SdNotifyReloading) },
-		Reloaded:  func() { notify(daemon.SdNotifyReady) },
-	})
-	notify(daemon.SdNotifyStopping)
-	if errors.Is(err, listen.ErrAlreadyRunning) {
-		err = fmt.Errorf("pizauth server already running (runtime directory %s)", s.runtimeDir)
+	argv := []string{path}
+	if c, ok := p.Value["c"]; ok {
+		argv = append(argv, "-c", c)
 	}
-	readyPipe.report(err)
-	return err
+	if p.Count["d"] > 0 {
+		argv = append(argv, "-d")
+	}
+	if n := p.Count["v"]; n > 0 {
+		argv = append(argv, "-"+strings.Repeat("v", n))
+	}
+	return fmt.Errorf("running %s: %w", path, syscall.Exec(path, argv, os.Environ()))
+}
+
+// startServer runs the server as `pizauth server` would (it detaches and
+// exits once its server answers, or fails saying why on standard error) and
+// returns that reason as the error.
+func startServer() error {
+	path, err := serverPath()
+	if err != nil {
+		return err
+	}
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		return err
+	}
+	defer null.Close()
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	proc, err := os.StartProcess(path, []string{path}, &os.ProcAttr{Files: []*os.File{null, null, w}})
+	w.Close()
+	if err != nil {
+		return fmt.Errorf("running %s: %w", path, err)
+	}
+	msg, _ := io.ReadAll(io.LimitReader(r, 64<<10))
+	st, err := proc.Wait()
+	switch {
+	case err != nil:
+		return fmt.Errorf("running %s: %w", path, err)
+	case st.Success():
+		return nil
+	case len(msg) == 0:
+		return fmt.Errorf("%s failed: %v", path, st)
+	}
+	return errors.New(strings.TrimSuffix(string(msg), "\n"))
 }

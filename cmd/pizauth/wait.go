@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/pizauth-go/pizauth/internal/ctl"
+	"github.com/pizauth-go/pizauth/internal/getopt"
 )
 
 // Bounds of show's waiting: bare --wait waits defaultWait; --min-valid
@@ -17,10 +18,10 @@ const (
 
 // showRequest is the request for show's options: plain showtoken, or
 // showwait for --wait and --min-valid.
-func showRequest(p parsedArgs) (ctl.Request, error) {
-	req := ctl.Request{Cmd: ctl.CmdShow, Account: p.operands[0], WithURL: p.count["u"] == 0}
-	_, wait := p.count["wait"]
-	_, minValid := p.count["min-valid"]
+func showRequest(p getopt.Args) (ctl.Request, error) {
+	req := ctl.Request{Cmd: ctl.CmdShow, Account: p.Operands[0], WithURL: p.Count["u"] == 0}
+	_, wait := p.Count["wait"]
+	_, minValid := p.Count["min-valid"]
 	if !wait && !minValid {
 		return req, nil
 	}
@@ -28,14 +29,14 @@ func showRequest(p parsedArgs) (ctl.Request, error) {
 	var err error
 	if wait {
 		req.Wait = defaultWait
-		if v := p.value["wait"]; v != "" {
+		if v := p.Value["wait"]; v != "" {
 			if req.Wait, err = parseWait("--wait", v); err != nil {
 				return req, err
 			}
 		}
 	}
 	if minValid {
-		if req.MinValid, err = parseWait("--min-valid", p.value["min-valid"]); err != nil {
+		if req.MinValid, err = parseWait("--min-valid", p.Value["min-valid"]); err != nil {
 			return req, err
 		}
 	}

@@ -59,6 +59,17 @@ const (
 	withoutURL = "withouturl"
 )
 
+// ServerInfo is the JSON payload of the server's answer to info: what
+// `pizauth info` reports about the running server.
+type ServerInfo struct {
+	HTTPPort    string `json:"http_port"`
+	HTTPSPort   string `json:"https_port"`
+	HTTPSPubKey string `json:"https_pub_key"`
+	// ConfigFile is the file the server reads, which `info` reports instead
+	// of the default path (it is not part of info -j's server_info).
+	ConfigFile string `json:"config_file,omitempty"`
+}
+
 // Request is one decoded client request.
 type Request struct {
 	Cmd     string // one of the Cmd constants

@@ -151,18 +151,8 @@ func (s *Server) dropLocked(a *account) {
 	a.resetLocked(phaseNone)
 }
 
-// Info is what the server tells `pizauth info` about itself.
-type Info struct {
-	HTTPPort    string `json:"http_port"`
-	HTTPSPort   string `json:"https_port"`
-	HTTPSPubKey string `json:"https_pub_key"`
-	// ConfigFile is the file the server reads, which `info` reports instead
-	// of the default path (it is not part of info -j's server_info).
-	ConfigFile string `json:"config_file,omitempty"`
-}
-
 func (s *Server) info() ctl.Response {
-	in := Info{HTTPPort: portString(s.listeners.HTTPPort), HTTPSPort: portString(s.listeners.HTTPSPort),
+	in := ctl.ServerInfo{HTTPPort: portString(s.listeners.HTTPPort), HTTPSPort: portString(s.listeners.HTTPSPort),
 		HTTPSPubKey: s.listeners.HTTPSPubKey, ConfigFile: s.configPath}
 	if in.HTTPSPubKey == "" {
 		in.HTTPSPubKey = "none"

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"errors"
@@ -27,14 +27,14 @@ const readyOK = "ok\n"
 func detach(s serverSetup) error {
 	exe, err := os.Executable()
 	if err != nil {
-		return fmt.Errorf("finding the pizauth executable: %w", err)
+		return fmt.Errorf("finding the pizauth-server executable: %w", err)
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	args := []string{"server", "-d", "-c", s.configPath}
+	args := []string{"-d", "-c", s.configPath}
 	if s.verbosity > 0 {
 		args = append(args, "-"+strings.Repeat("v", s.verbosity))
 	}

@@ -1,0 +1,150 @@
+// Package daemon is the pizauth server process, the program pizauth-server
+// that `pizauth server` executes: its command line, detaching, logging,
+// signals and service-manager notifications around server.Run.
+//
+// The server is a program of its own so that the client, run before every
+// mail sync and send, links none of the server's packages: Go runs every
+// linked package's initialisation at each start, whatever the command.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	sd "github.com/coreos/go-systemd/v22/daemon"
+
+	"github.com/pizauth-go/pizauth/internal/config"
+	"github.com/pizauth-go/pizauth/internal/ctl/listen"
+	"github.com/pizauth-go/pizauth/internal/getopt"
+	"github.com/pizauth-go/pizauth/internal/paths"
+	"github.com/pizauth-go/pizauth/internal/server"
+	"github.com/pizauth-go/pizauth/internal/version"
+)
+
+// options are the server's: those of `pizauth server`.
+var options = []getopt.Option{{Short: 'c', HasArg: true}, {Short: 'd'}, {Short: 'v'}}
+
+const usage = "Usage:\n  pizauth server [-c <config-path>] [-d] [-v...]\n"
+
+// maxVerbosity is how many -v raise the log level (error up to trace).
+const maxVerbosity = 4
+
+// Main runs the server with args, the options of `pizauth server`, and
+// returns the exit status. Errors go to standard error, prefixed with
+// "pizauth: " and followed by the usage when the command line is wrong.
+func Main(args []string) int {
+	if len(args) == 1 {
+		switch args[0] {
+		case "--version", "-V":
+			fmt.Println("pizauth " + version.String())
+			return 0
+		case "--help", "-h":
+			fmt.Print(usage)
+			return 0
+		}
+	}
+	p, err := getopt.Parse(args, options)
+	switch {
+	case err == nil && len(p.Operands) > 0:
+		err = fmt.Errorf("unexpected operand %q", p.Operands[0])
+	case err == nil && p.Count["v"] > maxVerbosity:
+		err = fmt.Errorf("-v may be given at most %d times", maxVerbosity)
+	}
+	if err != nil {
+		fmt.Fprint(os.Stderr, "pizauth: "+err.Error()+"\n"+usage)
+		return 1
+	}
+	if err := start(p); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// serverSetup is what the server command works out before it starts.
+type serverSetup struct {
+	configPath string
+	cfg        *config.Config
+	runtimeDir string
+	verbosity  int
+}
+
+// start validates the configuration and the runtime directory, then serves
+// in the foreground (-d) or detaches.
+func start(p getopt.Args) error {
+	setup, err := prepareServer(p.Value["c"], p.Count["v"])
+	if err != nil {
+		return err
+	}
+	if p.Count["d"] == 0 {
+		return detach(setup)
+	}
+	return serveForeground(setup)
+}
+
+// prepareServer validates the configuration and the runtime directory
+// before anything else happens.
+func prepareServer(flagPath string, verbosity int) (serverSetup, error) {
+	path, err := paths.ConfigFile(flagPath, os.Getenv)
+	if err != nil {
+		return serverSetup{}, err
+	}
+	if path, err = filepath.Abs(path); err != nil {
+		return serverSetup{}, err
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return serverSetup{}, err
+	}
+	dir, err := paths.RuntimeDir(os.Getenv)
+	if err != nil {
+		return serverSetup{}, err
+	}
+	if err := paths.EnsureDir(dir); err != nil {
+		return serverSetup{}, err
+	}
+	return serverSetup{configPath: path, cfg: cfg, runtimeDir: dir, verbosity: verbosity}, nil
+}
+
+// serveForeground runs the server in this process until it is asked to stop.
+func serveForeground(s serverSetup) error {
+	if err := protectMemory(); err != nil {
+		return err
+	}
+	readyPipe := takeReadyPipe()
+	logger, closeLog := newLogger(s.verbosity, readyPipe != nil)
+	defer closeLog()
+	defer startProfiling(logger)() // PIZAUTH_CPUPROFILE, PIZAUTH_MEMPROFILE
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	notify := func(state string) {
+		// A detached server is no service manager's main process.
+		if readyPipe == nil {
+			sd.SdNotify(false, state)
+		}
+	}
+	ready := func(server.Listeners) {
+		notify(sd.SdNotifyReady)
+		readyPipe.report(nil)
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	err := server.Run(ctx, server.RunOptions{
+		ConfigPath: s.configPath, Config: s.cfg, RuntimeDir: s.runtimeDir, Logger: logger,
+		Ready: ready, Reload: hup,
+		Reloading: func() { notify(sd.SdNotifyReloading) },
+		Reloaded:  func() { notify(sd.SdNotifyReady) },
+	})
+	notify(sd.SdNotifyStopping)
+	if errors.Is(err, listen.ErrAlreadyRunning) {
+		err = fmt.Errorf("pizauth server already running (runtime directory %s)", s.runtimeDir)
+	}
+	readyPipe.report(err)
+	return err
+}
