@@ -46,19 +46,22 @@ func FileListener(f *os.File, dir string) (*Listener, error) {
 		fl.Close()
 		return nil, errors.New("inherited control socket is not a Unix socket: check ListenStream= in pizauth.socket")
 	}
-	ln.SetUnlinkOnClose(false)
 	path := ln.Addr().String()
 	if path == "" || path[0] == '@' {
 		path = filepath.Join(dir, paths.SocketName) // unnamed or abstract
 	}
+	sf, err := socketFile(ln)
+	if err != nil {
+		return nil, err
+	}
 	lock, err := lockDir(dir)
 	if err != nil {
-		ln.Close()
+		sf.Close()
 		return nil, err
 	}
 	fi, _ := os.Lstat(path) // nil when there is no such file
 	l := &Listener{
-		path: path, ln: ln, sock: fi, inherited: fi, lock: lock,
+		path: path, ln: sf, sock: fi, inherited: fi, lock: lock,
 		readTimeout: ioTimeout, writeTimeout: ioTimeout, maxConns: maxConns, touchEvery: touchEvery,
 	}
 	l.watch, l.watchFD = newDirWatch(dir)

@@ -40,7 +40,7 @@ type Listener struct {
 	// removed under a running server (see recreate.go).
 	mu     sync.Mutex // guards ln, sock, lock and closed
 	closed bool
-	ln     *net.UnixListener
+	ln     *os.File    // the listening socket, in the runtime's poller (see socketFile)
 	sock   os.FileInfo // the socket file as created, recognised again by Close
 	// inherited is the socket file of a socket passed by the service
 	// manager (FileListener), which Close leaves in place; nil otherwise.
@@ -143,7 +143,6 @@ func listenLocked(path string) (*Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen on control socket: %w", err)
 	}
-	ln.SetUnlinkOnClose(false) // Close removes the socket only if it is still ours
 	fi, err := secureSocket(path)
 	if err != nil {
 		ln.Close()
@@ -183,7 +182,7 @@ func removeStale(path string) error {
 // listenUnix binds and listens on path. Where the system allows it (Linux),
 // the socket is made 0600 before bind, so the file is born private and there is
 // no moment at which another user could connect.
-func listenUnix(path string) (*net.UnixListener, error) {
+func listenUnix(path string) (*os.File, error) {
 	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
 		return c.Control(func(fd uintptr) { preBind(int(fd)) })
 	}}
@@ -191,7 +190,26 @@ func listenUnix(path string) (*net.UnixListener, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ln.(*net.UnixListener), nil
+	f, err := socketFile(ln.(*net.UnixListener))
+	if err != nil {
+		os.Remove(path)
+	}
+	return f, err
+}
+
+// socketFile returns the listening socket of ln as a file and closes ln.
+// The file is non-blocking and in the runtime's poller, so that Serve waits
+// for connections there, with deadlines and Close working as for ln, but
+// accepts them as bare descriptors (see conn), not net.Conns. Close removes
+// the socket file only if it is still ours, so ln must not unlink it.
+func socketFile(ln *net.UnixListener) (*os.File, error) {
+	ln.SetUnlinkOnClose(false)
+	defer ln.Close()
+	f, err := ln.File()
+	if err != nil {
+		return nil, fmt.Errorf("control socket: %w", err)
+	}
+	return f, nil
 }
 
 // secureSocket chmods the new socket 0600 (before anything is accepted) and
@@ -252,8 +270,15 @@ func (l *Listener) touch() error {
 }
 
 // listener returns the current listening socket.
-func (l *Listener) listener() *net.UnixListener {
+func (l *Listener) listener() *os.File {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.ln
+}
+
+// isClosed reports whether Close was called.
+func (l *Listener) isClosed() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.closed
 }

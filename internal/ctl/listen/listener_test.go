@@ -192,13 +192,14 @@ func TestSocketBornPrivate(t *testing.T) {
 		t.Skip("the mode is set before bind only on Linux")
 	}
 	old := syscall.Umask(0) // no t.Parallel in this package: the umask is process-wide
-	ln, err := listenUnix(filepath.Join(testtool.ShortDir(t), "s"))
+	path := filepath.Join(testtool.ShortDir(t), "s")
+	ln, err := listenUnix(path)
 	syscall.Umask(old)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	fi, err := os.Lstat(ln.Addr().String())
+	fi, err := os.Lstat(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,26 +2,16 @@ package listen
 
 import (
 	"fmt"
-	"net"
 
 	"golang.org/x/sys/unix"
 )
 
-// peerCred returns the uid and pid of the process at the other end of c.
-func peerCred(c *net.UnixConn) (uid, pid int, err error) {
-	raw, err := c.SyscallConn()
+// peerCred returns the uid and pid of the process at the other end of the
+// connected socket fd.
+func peerCred(fd int) (uid, pid int, err error) {
+	cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED)
 	if err != nil {
-		return -1, -1, err
-	}
-	var cred *unix.Ucred
-	var serr error
-	if err := raw.Control(func(fd uintptr) {
-		cred, serr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
-	}); err != nil {
-		return -1, -1, err
-	}
-	if serr != nil {
-		return -1, -1, fmt.Errorf("getsockopt SO_PEERCRED: %w", serr)
+		return -1, -1, fmt.Errorf("getsockopt SO_PEERCRED: %w", err)
 	}
 	return int(cred.Uid), int(cred.Pid), nil
 }

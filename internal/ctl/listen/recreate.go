@@ -60,8 +60,8 @@ func (l *Listener) recreateIfGone(log *slog.Logger) {
 }
 
 // recreate makes the directory, takes the lock and listens again, then
-// swaps the new socket in; Serve's Accept on the old one fails with
-// net.ErrClosed and Serve moves on to the new one.
+// swaps the new socket in; Serve's accept on the old one fails once
+// it is closed and Serve moves on to the new one.
 func (l *Listener) recreate() error {
 	dir := filepath.Dir(l.path)
 	if err := paths.EnsureDir(dir); err != nil {

@@ -1,14 +1,12 @@
 package listen
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"syscall"
@@ -56,7 +54,9 @@ func (l *Listener) Serve(ctx context.Context, h Handler, log *slog.Logger) error
 	wg.Go(func() { l.keepFresh(ctx, log) })
 	wg.Go(func() { l.watchDir(ctx, log) })
 
+	uid := os.Getuid()
 	sem := make(chan struct{}, l.maxConns)
+	var a acceptor
 	var backoff time.Duration
 	for {
 		if len(sem) == cap(sem) && l.testFull != nil {
@@ -68,16 +68,16 @@ func (l *Listener) Serve(ctx context.Context, h Handler, log *slog.Logger) error
 			return nil
 		}
 		ln := l.listener()
-		c, err := ln.AcceptUnix()
+		fd, err := a.accept(ln)
 		if err != nil {
 			<-sem
 			if ctx.Err() != nil {
 				return nil
 			}
-			if errors.Is(err, net.ErrClosed) {
-				if l.listener() != ln {
-					continue // re-created: accept on the new socket
-				}
+			if l.listener() != ln {
+				continue // re-created: accept on the new socket
+			}
+			if l.isClosed() {
 				return nil
 			}
 			if !temporary(err) {
@@ -89,11 +89,53 @@ func (l *Listener) Serve(ctx context.Context, h Handler, log *slog.Logger) error
 			continue
 		}
 		backoff = 0
-		wg.Go(func() {
+		wg.Add(1) // not wg.Go: one closure per connection, not two
+		go func() {
+			defer wg.Done()
 			defer func() { <-sem }()
-			l.serveConn(ctx, c, h, log)
-		})
+			l.serveConn(ctx, &conn{fd: fd}, uid, h, log)
+		}()
+		// Let the connection run before accepting again: its client is
+		// waiting, and connections are then served in the order they came
+		// (without this, the 64-client benchmark's p99 is 25% higher).
+		runtime.Gosched()
 	}
+}
+
+// An acceptor accepts connections on a listening socket as bare descriptors
+// (see conn), waiting in the runtime's poller, so the socket's deadline and
+// Close still interrupt it.
+type acceptor struct {
+	ln  *os.File
+	raw syscall.RawConn
+	fd  int
+	err error
+	try func(lfd uintptr) bool // made once: a closure per call would allocate
+}
+
+// accept returns the next connection on ln.
+func (a *acceptor) accept(ln *os.File) (int, error) {
+	if a.try == nil {
+		a.try = func(lfd uintptr) bool {
+			for {
+				a.fd, a.err = accept(int(lfd))
+				if a.err != syscall.EINTR && a.err != syscall.ECONNABORTED {
+					return a.err != syscall.EAGAIN
+				}
+			}
+		}
+	}
+	if a.ln != ln {
+		raw, err := ln.SyscallConn()
+		if err != nil {
+			return -1, err
+		}
+		a.ln, a.raw = ln, raw
+	}
+	if err := a.raw.Read(a.try); err != nil {
+		return -1, err
+	}
+	return a.fd, a.err
 }
 
 // temporary reports whether an accept error is worth retrying: resource
@@ -136,33 +178,32 @@ func (l *Listener) keepFresh(ctx context.Context, log *slog.Logger) {
 }
 
 // serveConn handles one connection and closes it.
-func (l *Listener) serveConn(ctx context.Context, c *net.UnixConn, h Handler, log *slog.Logger) {
-	defer c.Close()
-	uid, pid, err := peerCred(c)
+func (l *Listener) serveConn(ctx context.Context, c *conn, uid int, h Handler, log *slog.Logger) {
+	defer c.close()
+	peer, pid, err := peerCred(c.fd)
 	if err != nil {
 		log.Warn("control socket: refused a client whose credentials cannot be read", "err", err)
 		return
 	}
-	if uid != os.Getuid() {
-		log.Warn("control socket: refused a client of another user", "uid", uid, "pid", pid)
+	if peer != uid {
+		log.Warn("control socket: refused a client of another user", "uid", peer, "pid", pid)
 		return
 	}
-	resp := l.answer(ctx, c, h, log)
-	if err := c.SetWriteDeadline(time.Now().Add(l.writeTimeout)); err != nil {
-		return
-	}
-	if _, err := c.Write(resp.Encode()); err != nil {
+	buf := buffers.Get().(*buffer)
+	defer buffers.Put(buf)
+	resp := l.answer(ctx, c, buf, h, log)
+	c.phase(l.writeTimeout)
+	if err := c.write(encode(buf[:0], resp)); err != nil {
 		log.Debug("control socket: answer not delivered", "err", err)
 	}
 }
 
 // answer reads and decodes the request and returns the handler's answer, or
-// an error answer for a bad request or a handler that panicked.
-func (l *Listener) answer(ctx context.Context, c *net.UnixConn, h Handler, log *slog.Logger) (resp ctl.Response) {
-	if err := c.SetReadDeadline(time.Now().Add(l.readTimeout)); err != nil {
-		return ctl.Response{Kind: ctl.KindError, Payload: "cannot read request"}
-	}
-	b, err := readRequest(c)
+// an error answer for a bad request or a handler that panicked. buf is free
+// again when it returns.
+func (l *Listener) answer(ctx context.Context, c *conn, buf *buffer, h Handler, log *slog.Logger) (resp ctl.Response) {
+	c.phase(l.readTimeout)
+	b, err := readRequest(c, buf)
 	if err != nil {
 		log.Warn("control socket: bad request", "err", err)
 		if errors.Is(err, os.ErrDeadlineExceeded) {
@@ -182,26 +223,4 @@ func (l *Listener) answer(ctx context.Context, c *net.UnixConn, h Handler, log *
 		}
 	}()
 	return h.Handle(ctx, req)
-}
-
-var restorePrefix = []byte(ctl.CmdRestore + ":")
-
-// readRequest reads r to EOF, but never more than ctl.MaxRequest bytes, or
-// ctl.MaxRestore bytes for a request that starts with "restore:".
-func readRequest(r io.Reader) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, ctl.MaxRequest+1))
-	if err != nil || len(b) <= ctl.MaxRequest {
-		return b, err
-	}
-	if !bytes.HasPrefix(b, restorePrefix) {
-		return nil, errTooLarge
-	}
-	buf := bytes.NewBuffer(b)
-	if _, err := buf.ReadFrom(io.LimitReader(r, ctl.MaxRestore+1-int64(len(b)))); err != nil {
-		return nil, err
-	}
-	if buf.Len() > ctl.MaxRestore {
-		return nil, errTooLarge
-	}
-	return buf.Bytes(), nil
 }

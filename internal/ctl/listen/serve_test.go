@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"strings"
 	"sync"
@@ -136,6 +138,69 @@ func TestServeTruncatedRequest(t *testing.T) {
 	n, _ := c.Read(buf)
 	if got, want := string(buf[:n]), "error:request timed out"; got != want {
 		t.Errorf("hanging request: got %q; want %q", got, want)
+	}
+}
+
+func TestServeRequestInPieces(t *testing.T) {
+	s := startServer(t, echo, nil)
+	c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: s.l.Path(), Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	go func() { // a byte a write: the server finds nothing to read at times and waits
+		for _, b := range []byte("showtoken:withurl work") {
+			c.Write([]byte{b})
+		}
+		c.CloseWrite()
+	}()
+	got, err := io.ReadAll(c)
+	if want := "ok:showtoken|work|true|0"; err != nil || string(got) != want {
+		t.Errorf("got %q, %v; want %q", got, err, want)
+	}
+}
+
+func TestServeWriteTimeout(t *testing.T) {
+	l, err := Listen(testtool.ShortDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.writeTimeout = 100 * time.Millisecond
+	payload := strings.Repeat("x", 8<<20) // far more than the socket buffers hold
+	entered := make(chan struct{})
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- l.Serve(ctx, handlerFunc(func(context.Context, ctl.Request) ctl.Response {
+			close(entered)
+			return ctl.Response{Kind: ctl.KindOK, Payload: payload}
+		}), log)
+	}()
+	c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: l.Path(), Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("dump:")); err != nil {
+		t.Fatal(err)
+	}
+	c.CloseWrite()
+	// The client reads nothing, so the answer can only end by the write
+	// timeout; Serve waits for it before returning.
+	<-entered
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Serve: got %v; want nil", err)
+	}
+	if !strings.Contains(logs.String(), "answer not delivered") {
+		t.Errorf("log: got %q; want the undelivered answer logged", logs.String())
+	}
+	got, _ := io.ReadAll(c)
+	if len(got) >= len("ok:")+len(payload) {
+		t.Errorf("got all %d bytes of the answer; want it cut short", len(got))
 	}
 }
 
