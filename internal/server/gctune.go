@@ -16,8 +16,8 @@ import (
 //
 // With the default settings the Go runtime forces a collection every two
 // minutes, however little was allocated since the last one. Each wakes
-// every P's thread and touches the whole heap: 5 to 15 ms of CPU (10.6 on
-// average) with 1,000 logged-in accounts (1 MiB live heap) on the
+// every P's thread and touches the whole heap: 5 to 15 ms of CPU (8.4 on
+// average over 14) with 1,000 logged-in accounts (1 MiB live heap) on the
 // benchmark's 2-CPU virtual machine, 30 times an hour, against a target of
 // 50 ms per idle hour in all. A forced collection only happens when GOGC
 // is on, so TuneGCForIdle turns GOGC off and paces collections with a soft
