@@ -1,9 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/pizauth-go/pizauth/internal/ctl"
 	"github.com/pizauth-go/pizauth/internal/getopt"
@@ -14,15 +16,78 @@ import (
 // infoFormatVersion is the version of `info -j`'s format.
 const infoFormatVersion = 2
 
-// infoJSON is the output of `info -j`.
+// infoJSON is what `info` reports; infoJSON.json is `info -j`.
 type infoJSON struct {
-	CacheDirectory    string          `json:"cache_directory"`
-	ConfigFile        string          `json:"config_file"`
-	ExecutedAs        string          `json:"executed_as"`
-	InfoFormatVersion int             `json:"info_format_version"`
-	PizauthVersion    string          `json:"pizauth_version"`
-	ServerRunning     bool            `json:"server_running"`
-	ServerInfo        *ctl.ServerInfo `json:"server_info,omitempty"`
+	CacheDirectory    string
+	ConfigFile        string
+	ExecutedAs        string
+	InfoFormatVersion int
+	PizauthVersion    string
+	ServerRunning     bool
+	ServerInfo        *ctl.ServerInfo
+}
+
+// json returns in as an indented JSON object. It is written by hand so that
+// the client need not link encoding/json (see internal/daemon); a test checks
+// it against encoding/json.
+func (in infoJSON) json() string {
+	var b strings.Builder
+	field := func(indent, key, val string, last bool) {
+		b.WriteString(indent + jsonString(key) + ": " + val)
+		if !last {
+			b.WriteByte(',')
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteString("{\n")
+	field("  ", "cache_directory", jsonString(in.CacheDirectory), false)
+	field("  ", "config_file", jsonString(in.ConfigFile), false)
+	field("  ", "executed_as", jsonString(in.ExecutedAs), false)
+	field("  ", "info_format_version", strconv.Itoa(in.InfoFormatVersion), false)
+	field("  ", "pizauth_version", jsonString(in.PizauthVersion), false)
+	field("  ", "server_running", strconv.FormatBool(in.ServerRunning), in.ServerInfo == nil)
+	if srv := in.ServerInfo; srv != nil {
+		b.WriteString(`  "server_info": {` + "\n")
+		field("    ", "http_port", jsonString(srv.HTTPPort), false)
+		field("    ", "https_port", jsonString(srv.HTTPSPort), false)
+		field("    ", "https_pub_key", jsonString(srv.HTTPSPubKey), true)
+		b.WriteString("  }\n")
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+// jsonString quotes s as encoding/json does: HTML-safe, each byte of
+// invalid UTF-8 written as \ufffd.
+func jsonString(s string) string {
+	const hex = "0123456789abcdef"
+	b := []byte{'"'}
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			b = append(b, `\ufffd`...)
+		case r == '"' || r == '\\':
+			b = append(b, '\\', byte(r))
+		case r == '\b':
+			b = append(b, `\b`...)
+		case r == '\f':
+			b = append(b, `\f`...)
+		case r == '\n':
+			b = append(b, `\n`...)
+		case r == '\r':
+			b = append(b, `\r`...)
+		case r == '\t':
+			b = append(b, `\t`...)
+		case r < 0x20 || r == '<' || r == '>' || r == '&':
+			b = append(b, '\\', 'u', '0', '0', hex[r>>4], hex[r&0xf])
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, `\u202`...)
+			b = append(b, hex[r&0xf])
+		default:
+			b = utf8.AppendRune(b, r)
+		}
+	}
+	return string(append(b, '"'))
 }
 
 func cmdInfo(p getopt.Args) error {
@@ -38,11 +103,7 @@ func cmdInfo(p getopt.Args) error {
 		}
 	}
 	if p.Count["j"] > 0 {
-		b, err := json.MarshalIndent(in, "", "  ")
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Printf("%s\n", b)
+		_, err := os.Stdout.WriteString(in.json())
 		return err
 	}
 	printInfo(in)
@@ -58,9 +119,9 @@ func serverInfo(dir string) (*ctl.ServerInfo, error) {
 	if resp.Kind != ctl.KindOK {
 		return nil, fmt.Errorf("%s", resp.Payload)
 	}
-	var in ctl.ServerInfo
-	if err := json.Unmarshal([]byte(resp.Payload), &in); err != nil {
-		return nil, fmt.Errorf("decoding the server's answer: %w", err)
+	in, err := ctl.DecodeServerInfo(resp.Payload)
+	if err != nil {
+		return nil, err
 	}
 	return &in, nil
 }

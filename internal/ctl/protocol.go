@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -59,15 +60,69 @@ const (
 	withoutURL = "withouturl"
 )
 
-// ServerInfo is the JSON payload of the server's answer to info: what
-// `pizauth info` reports about the running server.
+// ServerInfo is the server's answer to info: what `pizauth info` reports
+// about the running server.
 type ServerInfo struct {
-	HTTPPort    string `json:"http_port"`
-	HTTPSPort   string `json:"https_port"`
-	HTTPSPubKey string `json:"https_pub_key"`
+	HTTPPort    string
+	HTTPSPort   string
+	HTTPSPubKey string
 	// ConfigFile is the file the server reads, which `info` reports instead
-	// of the default path (it is not part of info -j's server_info).
-	ConfigFile string `json:"config_file,omitempty"`
+	// of the default path.
+	ConfigFile string
+}
+
+// fields are ServerInfo's fields with their names on the wire.
+func (in *ServerInfo) fields() []struct {
+	key string
+	val *string
+} {
+	return []struct {
+		key string
+		val *string
+	}{
+		{"http_port", &in.HTTPPort},
+		{"https_port", &in.HTTPSPort},
+		{"https_pub_key", &in.HTTPSPubKey},
+		{"config_file", &in.ConfigFile},
+	}
+}
+
+// Encode returns the payload of an info answer: a `key="value"` line per
+// field, the value quoted as a Go string literal. (Not JSON, so that the
+// client need not link encoding/json.)
+func (in ServerInfo) Encode() string {
+	var b []byte
+	for _, f := range in.fields() {
+		b = append(b, f.key...)
+		b = append(b, '=')
+		b = strconv.AppendQuote(b, *f.val)
+		b = append(b, '\n')
+	}
+	return string(b)
+}
+
+// DecodeServerInfo parses an info answer's payload. Unknown keys are
+// ignored (a newer server may say more); a malformed line is an error.
+func DecodeServerInfo(payload string) (ServerInfo, error) {
+	var in ServerInfo
+	for payload != "" {
+		line, rest, found := strings.Cut(payload, "\n")
+		if !found {
+			return ServerInfo{}, errors.New("malformed info answer: no final newline")
+		}
+		payload = rest
+		key, quoted, ok := strings.Cut(line, "=")
+		val, err := strconv.Unquote(quoted)
+		if !ok || err != nil || !utf8.ValidString(val) {
+			return ServerInfo{}, fmt.Errorf("malformed info answer line %q", clip([]byte(line)))
+		}
+		for _, f := range in.fields() {
+			if f.key == key {
+				*f.val = val
+			}
+		}
+	}
+	return in, nil
 }
 
 // Request is one decoded client request.

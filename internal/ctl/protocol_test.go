@@ -161,3 +161,54 @@ func FuzzDecodeResponse(f *testing.F) {
 		}
 	})
 }
+
+func TestServerInfoRoundTrip(t *testing.T) {
+	for _, in := range []ServerInfo{
+		{},
+		{HTTPPort: "8080", HTTPSPort: "none", HTTPSPubKey: "30593013", ConfigFile: "/home/a/.config/pizauth.conf"},
+		{ConfigFile: "/odd \"path\"\nwith a newline=and equals\x00"},
+	} {
+		got, err := DecodeServerInfo(in.Encode())
+		if err != nil || got != in {
+			t.Errorf("%+v: got %+v, %v", in, got, err)
+		}
+	}
+}
+
+func TestDecodeServerInfo(t *testing.T) {
+	tests := []struct {
+		payload string
+		want    ServerInfo
+		ok      bool
+	}{
+		{"", ServerInfo{}, true},
+		{"http_port=\"1\"\nnews=\"ignored\"\n", ServerInfo{HTTPPort: "1"}, true},
+		{"http_port=\"1\"", ServerInfo{}, false},       // no final newline
+		{"http_port=1\n", ServerInfo{}, false},         // not quoted
+		{"http_port\n", ServerInfo{}, false},           // no value
+		{"http_port=\"\\xff\"\n", ServerInfo{}, false}, // not UTF-8
+		{"{\"http_port\":\"1\"}", ServerInfo{}, false}, // JSON of an older server
+	}
+	for _, tt := range tests {
+		got, err := DecodeServerInfo(tt.payload)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("%q: got %+v, %v; want %+v, ok %v", tt.payload, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+func FuzzDecodeServerInfo(f *testing.F) {
+	f.Add(ServerInfo{HTTPPort: "8080", HTTPSPort: "none", HTTPSPubKey: "ab", ConfigFile: "/c"}.Encode())
+	f.Add("http_port=\"1\"\n")
+	f.Fuzz(func(t *testing.T, payload string) {
+		in, err := DecodeServerInfo(payload)
+		if err != nil {
+			return
+		}
+		// What decodes re-encodes to something that decodes the same.
+		again, err := DecodeServerInfo(in.Encode())
+		if err != nil || again != in {
+			t.Errorf("%q: decoded %+v; re-encoded and decoded %+v, %v", payload, in, again, err)
+		}
+	})
+}

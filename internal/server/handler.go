@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/pizauth-go/pizauth/internal/ctl"
@@ -157,11 +156,7 @@ func (s *Server) info() ctl.Response {
 	if in.HTTPSPubKey == "" {
 		in.HTTPSPubKey = "none"
 	}
-	b, err := json.Marshal(in)
-	if err != nil {
-		return errorf("encoding info: %v", err)
-	}
-	return ok(string(b))
+	return ok(in.Encode())
 }
 
 func portString(p int) string {
