@@ -80,7 +80,7 @@ func (c *Client) Do(req Request) (Response, error) {
 // queue is full the kernel makes connect wait (bounded by SO_SNDTIMEO) and
 // lets it through as soon as the server accepts.
 func (c *Client) dial(deadline time.Time) (int, error) {
-	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	fd, err := unixSocket()
 	if err != nil {
 		return -1, fmt.Errorf("control socket: %w", err)
 	}
