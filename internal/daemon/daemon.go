@@ -113,6 +113,7 @@ func prepareServer(flagPath string, verbosity int) (serverSetup, error) {
 
 // serveForeground runs the server in this process until it is asked to stop.
 func serveForeground(s serverSetup) error {
+	defer server.TuneGCForIdle()() // no forced collection every 2 minutes while idle
 	if err := protectMemory(); err != nil {
 		return err
 	}
