@@ -107,12 +107,17 @@ func setTimeout(fd, opt int, d time.Duration) error {
 	return syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, opt, &tv)
 }
 
-// writeAll writes b before the deadline. A server that has gone makes it
-// fail with EPIPE: Go ignores SIGPIPE for descriptors other than 1 and 2.
+// writeAll writes b before the deadline. The first write runs under the
+// send timeout dial set; only a request too large for the socket buffer
+// (restore) needs more writes, each under the time left. A server that has
+// gone makes it fail with EPIPE: Go ignores SIGPIPE for descriptors other
+// than 1 and 2.
 func writeAll(fd int, b []byte, deadline time.Time) error {
-	for len(b) > 0 {
-		if err := setTimeout(fd, syscall.SO_SNDTIMEO, time.Until(deadline)); err != nil {
-			return err
+	for first := true; len(b) > 0; first = false {
+		if !first {
+			if err := setTimeout(fd, syscall.SO_SNDTIMEO, time.Until(deadline)); err != nil {
+				return err
+			}
 		}
 		n, err := syscall.Write(fd, b)
 		switch {
@@ -129,16 +134,26 @@ func writeAll(fd int, b []byte, deadline time.Time) error {
 }
 
 // readAnswer reads fd to EOF before the deadline, up to maxAnswer bytes.
+// The server writes its answer at once and closes, so after the first read
+// the rest is usually there already: later reads try without waiting first
+// and set the receive timeout again (a system call) only when they must wait.
 func readAnswer(fd int, deadline time.Time) ([]byte, error) {
 	b := make([]byte, 0, 512)
-	for {
+	for first := true; ; first = false {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
 		}
-		if err := setTimeout(fd, syscall.SO_RCVTIMEO, time.Until(deadline)); err != nil {
-			return b, err
+		var n int
+		var err error = syscall.EAGAIN
+		if !first {
+			n, _, err = syscall.Recvfrom(fd, b[len(b):cap(b)], syscall.MSG_DONTWAIT)
 		}
-		n, err := syscall.Read(fd, b[len(b):cap(b)])
+		if err == syscall.EAGAIN {
+			if err := setTimeout(fd, syscall.SO_RCVTIMEO, time.Until(deadline)); err != nil {
+				return b, err
+			}
+			n, err = syscall.Read(fd, b[len(b):cap(b)])
+		}
 		switch {
 		case err == syscall.EINTR:
 			continue
