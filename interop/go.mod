@@ -36,4 +36,7 @@ require (
 
 replace github.com/pizauth-go/pizauth => ../
 
-tool github.com/pizauth-go/pizauth/cmd/pizauth
+tool (
+	github.com/pizauth-go/pizauth/cmd/pizauth
+	github.com/pizauth-go/pizauth/cmd/pizauth-server
+)
