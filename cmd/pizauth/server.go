@@ -26,6 +26,11 @@ func serverPath() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("finding the pizauth executable: %w", err)
 	}
+	return serverBeside(exe)
+}
+
+// serverBeside is serverPath for the pizauth at exe.
+func serverBeside(exe string) (string, error) {
 	dir := filepath.Dir(exe)
 	candidates := []string{
 		filepath.Join(dir, serverProgram),
