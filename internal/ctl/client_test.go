@@ -17,21 +17,10 @@ import (
 	"github.com/pizauth-go/pizauth/internal/testtool"
 )
 
-// leaveSocket creates a socket file at path that nothing listens on.
-func leaveSocket(t *testing.T, path string) {
-	t.Helper()
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln.SetUnlinkOnClose(false)
-	ln.Close()
-}
-
 func TestClientNotRunning(t *testing.T) {
 	dir := testtool.ShortDir(t)
 	stale := filepath.Join(dir, "stale.sock")
-	leaveSocket(t, stale)
+	testtool.LeaveSocket(t, stale)
 	tests := []struct {
 		name, socket string
 		cause        error

@@ -1,9 +1,10 @@
 // Package testtool holds what tests in several packages share: the rule
-// for tests that drive real programs, and short temporary directories for
-// Unix sockets. It is imported by tests only.
+// for tests that drive real programs, short temporary directories for Unix
+// sockets, and stale sockets. It is imported by tests only.
 package testtool
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"testing"
@@ -35,4 +36,16 @@ func ShortDir(t testing.TB) string {
 	}
 	t.Cleanup(func() { os.RemoveAll(d) })
 	return d
+}
+
+// LeaveSocket creates a Unix socket file at path that nothing listens on,
+// as a server that died leaves behind.
+func LeaveSocket(t testing.TB, path string) {
+	t.Helper()
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.SetUnlinkOnClose(false)
+	ln.Close()
 }

@@ -3,7 +3,6 @@ package listen
 import (
 	"errors"
 	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -61,21 +60,10 @@ func TestListenFiles(t *testing.T) {
 	}
 }
 
-// leaveSocket creates a socket file at path that nothing listens on.
-func leaveSocket(t *testing.T, path string) {
-	t.Helper()
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln.SetUnlinkOnClose(false)
-	ln.Close()
-}
-
 func TestListenRemovesStaleSocket(t *testing.T) {
 	dir := testtool.ShortDir(t)
 	path := filepath.Join(dir, paths.SocketName)
-	leaveSocket(t, path)
+	testtool.LeaveSocket(t, path)
 	if _, err := (&ctl.Client{Socket: path}).Status(); !errors.Is(err, ctl.ErrNotRunning) {
 		t.Fatalf("Status on a stale socket: got %v; want ctl.ErrNotRunning", err)
 	}
@@ -161,7 +149,7 @@ func TestCloseKeepsReplacedSocket(t *testing.T) {
 	if err := os.Remove(l.Path()); err != nil {
 		t.Fatal(err)
 	}
-	leaveSocket(t, l.Path())
+	testtool.LeaveSocket(t, l.Path())
 	replacement, err := os.Lstat(l.Path())
 	if err != nil {
 		t.Fatal(err)
