@@ -209,7 +209,7 @@ func sendAndClose(ts *testscript.TestScript, network, addr string, payload []byt
 
 // redirectPort asks the running server for its HTTP port.
 func redirectPort(ts *testscript.TestScript) string {
-	in, err := serverInfo(runtimeDir(ts))
+	in, _, err := serverInfo(runtimeDir(ts))
 	ts.Check(err)
 	return in.HTTPPort
 }

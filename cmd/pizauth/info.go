@@ -95,12 +95,19 @@ func cmdInfo(p getopt.Args) error {
 	in.CacheDirectory, _ = paths.RuntimeDir(os.Getenv)
 	in.ConfigFile, _ = paths.ConfigFile("", os.Getenv)
 	in.ExecutedAs, _ = os.Executable()
-	if srv, err := serverInfo(in.CacheDirectory); err == nil {
+	srv, answered, err := serverInfo(in.CacheDirectory)
+	switch {
+	case err == nil:
 		in.ServerRunning, in.ServerInfo = true, srv
 		// A running server may read another file (-c) than the default.
 		if srv.ConfigFile != "" {
 			in.ConfigFile, srv.ConfigFile = srv.ConfigFile, ""
 		}
+	case answered:
+		// A server answered, but not in a form this pizauth reads (one of
+		// another version, still running after an upgrade).
+		in.ServerRunning = true
+		fmt.Fprintf(os.Stderr, "pizauth: the server's details are unavailable: %v\n", err)
 	}
 	if p.Count["j"] > 0 {
 		_, err := os.Stdout.WriteString(in.json())
@@ -110,31 +117,36 @@ func cmdInfo(p getopt.Args) error {
 	return nil
 }
 
-func serverInfo(dir string) (*ctl.ServerInfo, error) {
+// serverInfo asks the server in dir about itself; answered reports whether
+// a server answered at all, even if not with its details.
+func serverInfo(dir string) (in *ctl.ServerInfo, answered bool, err error) {
 	c := &ctl.Client{Socket: dir + "/" + paths.SocketName}
 	resp, err := c.Info()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if resp.Kind != ctl.KindOK {
-		return nil, fmt.Errorf("%s", resp.Payload)
+		return nil, true, fmt.Errorf("%s", resp.Payload)
 	}
-	in, err := ctl.DecodeServerInfo(resp.Payload)
+	decoded, err := ctl.DecodeServerInfo(resp.Payload)
 	if err != nil {
-		return nil, err
+		return nil, true, err
 	}
-	return &in, nil
+	return &decoded, true, nil
 }
 
 func printInfo(in infoJSON) {
 	fmt.Printf("pizauth version %s:\n", in.PizauthVersion)
 	fmt.Printf("  cache directory: %s\n", in.CacheDirectory)
 	fmt.Printf("  config file: %s\n", in.ConfigFile)
-	if in.ServerInfo == nil {
+	if !in.ServerRunning {
 		fmt.Println("  server running: no")
 		return
 	}
 	fmt.Println("  server running: yes")
+	if in.ServerInfo == nil {
+		return
+	}
 	fmt.Printf("    HTTP port: %s\n", in.ServerInfo.HTTPPort)
 	fmt.Printf("    HTTPS port: %s\n", in.ServerInfo.HTTPSPort)
 	fmt.Printf("    HTTPS public key: %s\n", in.ServerInfo.HTTPSPubKey)

@@ -3,9 +3,14 @@ package main
 import (
 	"encoding/base64"
 	"encoding/json"
+	"io"
+	"net"
+	"path/filepath"
 	"testing"
 
 	"github.com/pizauth-go/pizauth/internal/ctl"
+	"github.com/pizauth-go/pizauth/internal/paths"
+	"github.com/pizauth-go/pizauth/internal/testtool"
 )
 
 // oddStrings exercise every escape of jsonString and every padding of
@@ -92,5 +97,34 @@ func TestInfoJSONMatchesEncodingJSON(t *testing.T) {
 		if got := tt.json(); got != string(b)+"\n" {
 			t.Errorf("got\n%s\nwant\n%s", got, b)
 		}
+	}
+}
+
+// TestServerInfoFromAnotherVersion: a server that answers info in a form
+// this client does not read (an older one's JSON) still counts as running.
+func TestServerInfoFromAnotherVersion(t *testing.T) {
+	dir := testtool.ShortDir(t)
+	ln, err := net.Listen("unix", filepath.Join(dir, paths.SocketName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			io.ReadAll(c)
+			c.Write([]byte(`ok:{"http_port":"8080"}`))
+			c.Close()
+		}
+	}()
+	in, answered, err := serverInfo(dir)
+	if in != nil || !answered || err == nil {
+		t.Errorf("got %+v, answered %v, %v; want no details, answered, an error", in, answered, err)
+	}
+	if _, answered, err := serverInfo(filepath.Join(dir, "none")); answered || err == nil {
+		t.Errorf("no server: got answered %v, %v", answered, err)
 	}
 }
