@@ -101,7 +101,7 @@ func cmdInfo(p getopt.Args) error {
 		in.ServerRunning, in.ServerInfo = true, srv
 		// A running server may read another file (-c) than the default.
 		if srv.ConfigFile != "" {
-			in.ConfigFile, srv.ConfigFile = srv.ConfigFile, ""
+			in.ConfigFile = srv.ConfigFile
 		}
 	case answered:
 		// A server answered, but not in a form this pizauth reads (one of

@@ -71,15 +71,15 @@ type ServerInfo struct {
 	ConfigFile string
 }
 
-// fields are ServerInfo's fields with their names on the wire.
-func (in *ServerInfo) fields() []struct {
+// infoField is one field of a ServerInfo with its name on the wire.
+type infoField struct {
 	key string
 	val *string
-} {
-	return []struct {
-		key string
-		val *string
-	}{
+}
+
+// fields are in's fields with their names on the wire.
+func (in *ServerInfo) fields() []infoField {
+	return []infoField{
 		{"http_port", &in.HTTPPort},
 		{"https_port", &in.HTTPSPort},
 		{"https_pub_key", &in.HTTPSPubKey},
