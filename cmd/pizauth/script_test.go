@@ -1,8 +1,8 @@
 package main
 
 import (
+	"crypto/ecdsa"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -280,15 +280,21 @@ func cmdBrowse(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // savePeerKey writes the public key of a TLS peer's certificate to
-// last-tls-pubkey as colon-separated hex, the way `pizauth info` shows it.
+// last-tls-pubkey the way `pizauth info` shows it and browsers' certificate
+// viewers do: the raw key (for ECDSA the uncompressed point) in upper-case
+// hex bytes separated by colons.
 func savePeerKey(ts *testscript.TestScript, cs tls.ConnectionState) error {
-	der, err := x509.MarshalPKIXPublicKey(cs.PeerCertificates[0].PublicKey)
+	key, ok := cs.PeerCertificates[0].PublicKey.(*ecdsa.PublicKey)
+	if !ok {
+		return fmt.Errorf("peer key is %T, not ECDSA", cs.PeerCertificates[0].PublicKey)
+	}
+	raw, err := key.Bytes()
 	if err != nil {
 		return err
 	}
-	hexes := make([]string, len(der))
-	for i, b := range der {
-		hexes[i] = fmt.Sprintf("%02x", b)
+	hexes := make([]string, len(raw))
+	for i, b := range raw {
+		hexes[i] = fmt.Sprintf("%02X", b)
 	}
 	return os.WriteFile(ts.MkAbs("last-tls-pubkey"), []byte(strings.Join(hexes, ":")+"\n"), 0o600)
 }

@@ -1,6 +1,7 @@
 package redirect
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -23,9 +24,10 @@ const certLifetime = 365 * 24 * time.Hour
 
 // SelfSigned returns a new ECDSA P-256 certificate for localhost, 127.0.0.1
 // and ::1, valid from an hour ago (tolerating clock skew) for a year, and
-// its public key (SubjectPublicKeyInfo DER) formatted as colon-separated
-// lowercase hex, e.g. "30:59:30:13:...", for the user to compare with what
-// the browser shows.
+// its public key for the user to compare with what the browser shows. The
+// key is shown as the original pizauth and browsers' certificate viewers
+// show it: the raw key (for P-256 the 65-byte uncompressed point, starting
+// with 04) in upper-case hex bytes separated by colons, e.g. "04:1F:...".
 func SelfSigned() (cert tls.Certificate, pubKeyHex string, err error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -54,19 +56,33 @@ func SelfSigned() (cert tls.Certificate, pubKeyHex string, err error) {
 	if err != nil {
 		return tls.Certificate{}, "", fmt.Errorf("parse certificate: %w", err)
 	}
-	spki, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	pub, err := PublicKeyHex(leaf.PublicKey)
 	if err != nil {
-		return tls.Certificate{}, "", fmt.Errorf("marshal public key: %w", err)
+		return tls.Certificate{}, "", err
 	}
 	cert = tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
-	return cert, colonHex(spki), nil
+	return cert, pub, nil
 }
 
-// colonHex formats b as lowercase hex bytes separated by colons.
+// PublicKeyHex formats an ECDSA public key the way SelfSigned reports it:
+// the uncompressed point in upper-case hex bytes separated by colons.
+func PublicKeyHex(pub crypto.PublicKey) (string, error) {
+	key, ok := pub.(*ecdsa.PublicKey)
+	if !ok {
+		return "", fmt.Errorf("public key: got %T, want ECDSA", pub)
+	}
+	raw, err := key.Bytes()
+	if err != nil {
+		return "", fmt.Errorf("public key: %w", err)
+	}
+	return colonHex(raw), nil
+}
+
+// colonHex formats b as upper-case hex bytes separated by colons.
 func colonHex(b []byte) string {
 	parts := make([]string, len(b))
 	for i := range b {
-		parts[i] = hex.EncodeToString(b[i : i+1])
+		parts[i] = strings.ToUpper(hex.EncodeToString(b[i : i+1]))
 	}
 	return strings.Join(parts, ":")
 }

@@ -7,10 +7,12 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -40,11 +42,11 @@ func pinned(pub string) *tls.Config {
 	return &tls.Config{
 		InsecureSkipVerify: true, // replaced by VerifyConnection's key check
 		VerifyConnection: func(cs tls.ConnectionState) error {
-			spki, err := x509.MarshalPKIXPublicKey(cs.PeerCertificates[0].PublicKey)
+			got, err := PublicKeyHex(cs.PeerCertificates[0].PublicKey)
 			if err != nil {
 				return err
 			}
-			if got := colonHex(spki); got != pub {
+			if got != pub {
 				return errors.New("public key mismatch")
 			}
 			return nil
@@ -100,15 +102,35 @@ func TestSelfSigned(t *testing.T) {
 		len(leaf.ExtKeyUsage) != 1 || leaf.ExtKeyUsage[0] != x509.ExtKeyUsageServerAuth {
 		t.Errorf("got key usage %v, %v; want digital signature, server auth", leaf.KeyUsage, leaf.ExtKeyUsage)
 	}
-	if !regexp.MustCompile(`^30:59:30:13(:[0-9a-f]{2})+$`).MatchString(pub) {
-		t.Errorf("got public key %q; want colon-separated lowercase hex of a P-256 SPKI", pub)
+	// The raw uncompressed point (04, X, Y), as browsers' certificate
+	// viewers and the original pizauth show it; not the DER SPKI.
+	if !regexp.MustCompile(`^04(:[0-9A-F]{2}){64}$`).MatchString(pub) {
+		t.Errorf("got public key %q; want the 65-byte P-256 point in colon-separated upper-case hex", pub)
 	}
-	spki, _ := x509.MarshalPKIXPublicKey(leaf.PublicKey)
-	if got := colonHex(spki); got != pub {
-		t.Errorf("got public key %q; want the certificate's %q", pub, got)
+	if ok {
+		want := fmt.Sprintf("04:%s:%s", hexBytes(key.X.FillBytes(make([]byte, 32))), hexBytes(key.Y.FillBytes(make([]byte, 32))))
+		if pub != want {
+			t.Errorf("got public key %q; want the certificate's %q", pub, want)
+		}
 	}
 	if _, pub2, _ := SelfSigned(); pub2 == pub {
 		t.Errorf("two certificates share the key %q", pub)
+	}
+}
+
+// hexBytes formats b as %02X bytes joined by colons, independently of
+// colonHex.
+func hexBytes(b []byte) string {
+	s := make([]string, len(b))
+	for i, c := range b {
+		s[i] = fmt.Sprintf("%02X", c)
+	}
+	return strings.Join(s, ":")
+}
+
+func TestPublicKeyHexRefusesOtherKeys(t *testing.T) {
+	if _, err := PublicKeyHex("not a key"); err == nil {
+		t.Error("PublicKeyHex(string) succeeded; want an error")
 	}
 }
 
@@ -118,8 +140,9 @@ func TestColonHex(t *testing.T) {
 		want string
 	}{
 		{nil, ""},
-		{[]byte{0x0a}, "0a"},
-		{[]byte{0x30, 0x59, 0xff}, "30:59:ff"},
+		{[]byte{0x0a}, "0A"},
+		{[]byte{0x30, 0x59, 0xff}, "30:59:FF"},
+		{[]byte{0x04, 0xab, 0x0c}, "04:AB:0C"},
 	}
 	for _, tt := range tests {
 		if got := colonHex(tt.in); got != tt.want {

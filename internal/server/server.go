@@ -34,7 +34,7 @@ type CommandRunner func(ctx context.Context, log *slog.Logger, name, command str
 type Listeners struct {
 	HTTPPort    int    // 0 when HTTP is off
 	HTTPSPort   int    // 0 when HTTPS is off
-	HTTPSPubKey string // colon-separated hex of the certificate's public key
+	HTTPSPubKey string // the certificate's raw public key, as redirect.PublicKeyHex formats it
 }
 
 // Options configure a Server.
