@@ -3,9 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -98,22 +96,25 @@ func (s *Server) prepareThenAuthoriseLocked(a *account, prepare func(ctx context
 	return nil
 }
 
-// redirectURI is the account's redirect_uri with the port of the listener
-// that serves its scheme.
+// redirectURI is the account's redirect_uri, normalised as the original
+// does, with the port of the listener that serves its scheme.
 func (s *Server) redirectURI(ac *config.Account) (string, error) {
 	u, err := url.Parse(ac.RedirectURI)
 	if err != nil {
 		return "", fmt.Errorf("account %q: redirect_uri: %w", ac.Name, err)
 	}
 	port := s.listeners.HTTPPort
-	if u.Scheme == "https" {
+	if strings.EqualFold(u.Scheme, "https") {
 		port = s.listeners.HTTPSPort
 	}
 	if port == 0 {
 		return "", fmt.Errorf("account %q: redirect_uri %q needs the %s listener, which is off", ac.Name, ac.RedirectURI, strings.ToUpper(u.Scheme))
 	}
-	u.Host = net.JoinHostPort(u.Hostname(), strconv.Itoa(port))
-	return u.String(), nil
+	uri, err := redirect.URI(ac.RedirectURI, port)
+	if err != nil {
+		return "", fmt.Errorf("account %q: %w", ac.Name, err)
+	}
+	return uri, nil
 }
 
 // params are the OAuth parameters of an account.
