@@ -23,7 +23,9 @@ const readyOK = "ok\n"
 
 // detach starts the server in a new session with stdio on /dev/null (Go
 // cannot fork safely, so it re-executes itself with -d) and waits until the
-// server is ready or has failed.
+// server is ready or has failed. Like the original, which calls daemon(3)
+// with nochdir, the server keeps the working directory: user commands with
+// relative paths write where the user started it.
 func detach(s serverSetup) error {
 	exe, err := os.Executable()
 	if err != nil {
@@ -41,7 +43,6 @@ func detach(s serverSetup) error {
 	cmd := exec.Command(exe, args...)
 	cmd.Env = append(os.Environ(), readyFDEnv+"=3")
 	cmd.ExtraFiles = []*os.File{w}
-	cmd.Dir = "/"
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	err = cmd.Start()
 	w.Close()
