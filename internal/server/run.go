@@ -19,8 +19,8 @@ type RunOptions struct {
 	Config     *config.Config // already validated
 	RuntimeDir string         // exists, mode 0700
 	Logger     *slog.Logger
-	// Ready is called once the server answers requests and startup_cmd has
-	// finished; nil when nobody waits for it.
+	// Ready is called once the server answers requests, before startup_cmd
+	// starts; nil when nobody waits for it.
 	Ready func(Listeners)
 	// Reload delivers requests to reload the configuration (SIGHUP).
 	Reload <-chan os.Signal
@@ -72,7 +72,10 @@ func Run(ctx context.Context, o RunOptions) error {
 		})
 	}
 	s.log.Info("server started", "socket", control.Path(), "http_port", ports.HTTPPort, "https_port", ports.HTTPSPort)
-	s.startup(ctx, o.Ready, ports)
+	if o.Ready != nil && ctx.Err() == nil {
+		o.Ready(ports)
+	}
+	s.startup()
 	<-ctx.Done()
 	serving.Wait()
 	s.Wait()
@@ -113,19 +116,26 @@ func closeAll(ls []*redirect.Listener) {
 	}
 }
 
-// startup runs startup_cmd, if any, then reports readiness.
-func (s *Server) startup(ctx context.Context, ready func(Listeners), ports Listeners) {
+// startup runs startup_cmd, if any, in the background, as the original
+// does: whoever waits for the server to start does not wait for the command
+// (which may ask for a passphrase, or never end). Its failure is logged and
+// reaches error_notify_cmd.
+func (s *Server) startup() {
 	s.mu.Lock()
 	cmd := s.cfg.StartupCmd
 	s.mu.Unlock()
-	if cmd != "" {
-		if err := s.runCommand(ctx, s.log, "startup_cmd", cmd, nil, 0); err != nil {
-			s.log.Warn("startup_cmd failed", "err", err)
+	if cmd == "" {
+		return
+	}
+	s.background(func(ctx context.Context) {
+		err := s.runCommand(ctx, s.log, "startup_cmd", cmd, nil, 0)
+		if err == nil || ctx.Err() != nil {
+			return // stopped with the server: not a failure of the command
 		}
-	}
-	if ready != nil && ctx.Err() == nil {
-		ready(ports)
-	}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.notifyErrorLocked("", fmt.Sprintf("startup_cmd failed: %v", err))
+	})
 }
 
 // reloadOn reloads the configuration whenever reload delivers, until ctx is
