@@ -11,12 +11,19 @@ import (
 const maxCapture = 64 << 10
 
 // Output runs command like [Run] and returns its standard output, which may
-// be secret (an age identity, a client secret): it is never logged. Only
-// the command's standard error is logged, at debug level. Output longer
-// than 64 KiB is an error.
+// be secret (an age identity, a client secret): it is never logged. Its
+// standard error is the server's, as for Run. Output longer than 64 KiB is
+// an error.
 func Output(ctx context.Context, log *slog.Logger, name, command string, env []string, timeout time.Duration) ([]byte, error) {
+	return output(ctx, log, name, command, env, timeout, runOptions{})
+}
+
+// output is Output with the extras of o; o.stdout is replaced.
+func output(ctx context.Context, log *slog.Logger, name, command string, env []string,
+	timeout time.Duration, o runOptions) ([]byte, error) {
 	var stdout capture
-	if err := run(ctx, log, name, command, env, timeout, runOptions{stdout: &stdout}); err != nil {
+	o.stdout = &stdout
+	if err := run(ctx, log, name, command, env, timeout, o); err != nil {
 		return nil, err
 	}
 	if stdout.truncated {

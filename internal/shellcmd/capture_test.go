@@ -3,6 +3,8 @@ package shellcmd
 import (
 	"bytes"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,15 +13,24 @@ import (
 func TestOutput(t *testing.T) {
 	var logged bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	out, err := Output(t.Context(), log, "persist_identity_cmd", `printf 'AGE-SECRET-%s\n' KEY-1X; echo oops >&2`, nil, 10*time.Second)
+	stderr, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stderr.Close()
+	out, err := output(t.Context(), log, "persist_identity_cmd", `printf 'AGE-SECRET-%s\n' KEY-1X; echo oops >&2`,
+		nil, 10*time.Second, runOptions{stderr: stderr})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, want := string(out), "AGE-SECRET-KEY-1X\n"; got != want {
 		t.Errorf("got %q; want %q", got, want)
 	}
-	if strings.Contains(logged.String(), "AGE-SECRET-KEY") || !strings.Contains(logged.String(), "oops") {
-		t.Errorf("got log %q; want stderr logged and stdout not", logged.String())
+	if strings.Contains(logged.String(), "AGE-SECRET-KEY") {
+		t.Errorf("got log %q; want no standard output in it", logged.String())
+	}
+	if b, _ := os.ReadFile(stderr.Name()); string(b) != "oops\n" {
+		t.Errorf("got standard error %q; want %q on the server's", b, "oops\n")
 	}
 }
 

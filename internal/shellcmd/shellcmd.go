@@ -1,7 +1,9 @@
 // Package shellcmd runs the user's commands (auth_notify_cmd,
 // error_notify_cmd, token_event_cmd, startup_cmd, transient_error_if_cmd)
 // the way the original pizauth does: `$SHELL -c command`, with extra
-// environment variables.
+// environment variables, standard output and error inherited from the
+// server (the terminal under `pizauth server -d`, the journal under systemd,
+// /dev/null when detached).
 //
 // Each command runs in a process group of its own, so that on a timeout or
 // cancellation everything it started can be stopped together: SIGTERM to the
@@ -24,35 +26,37 @@ import (
 
 const (
 	// grace is how long a terminated command's process group has between
-	// SIGTERM and SIGKILL, and how long Run waits for the output pipe to
+	// SIGTERM and SIGKILL, and how long Output waits for the output pipe to
 	// close after the shell has exited.
-	grace = 2 * time.Second
-	// maxOutput caps the command output kept for the log.
-	maxOutput    = 64 << 10
+	grace        = 2 * time.Second
 	defaultShell = "/bin/sh"
 )
 
 // Run runs `$SHELL -c command` ($SHELL from the server's environment,
 // /bin/sh when unset or empty) with os.Environ() plus env, where an entry of
-// env replaces any earlier one with the same key. Stdin is /dev/null. A zero
-// timeout means none. On timeout or ctx cancellation the command's whole
-// process group gets SIGTERM, then SIGKILL after 2 s; Run returns only then.
+// env replaces any earlier one with the same key. Stdin is /dev/null;
+// stdout and stderr are the server's own, passed as they are (no pipe), so
+// Run returns as soon as the shell exits, whatever its background processes
+// do with them. A zero timeout means none. On timeout or ctx cancellation
+// the command's whole process group gets SIGTERM, then SIGKILL after 2 s;
+// Run returns only then.
 //
-// The command and its combined stdout and stderr (the first 64 KiB) are
-// logged at debug level only, under name (e.g. "auth_notify_cmd"), with how
-// the command ended. The error says how it ended: "exit status 3", "killed
-// by signal 9 (killed)", "timed out after 10s" or "cancelled: ...".
-// A command that exits 0 while a background process it started still holds
-// its output open succeeds; that process is left running.
+// The command is logged at debug level only, under name (e.g.
+// "auth_notify_cmd"), with how it ended. The error says how it ended:
+// "exit status 3", "killed by signal 9 (killed)", "timed out after 10s" or
+// "cancelled: ...". A background process a command started and left running
+// is left running.
 func Run(ctx context.Context, log *slog.Logger, name, command string, env []string, timeout time.Duration) error {
 	return run(ctx, log, name, command, env, timeout, runOptions{})
 }
 
 // runOptions are what run does beyond Run.
 type runOptions struct {
-	// stdout, when set, receives the standard output instead of the log
-	// (Output: it may be secret); standard error is still logged.
-	stdout io.Writer
+	// stdout and stderr, when set, replace the server's standard output
+	// (Output captures it: it may be secret) and standard error (tests).
+	// An *os.File is passed to the command as it is; any other writer is
+	// fed through a pipe.
+	stdout, stderr io.Writer
 	// started, when set, is called with the process group id as soon as
 	// the shell has started.
 	started func(pgid int)
@@ -79,6 +83,9 @@ func run(ctx context.Context, log *slog.Logger, name, command string, env []stri
 	if o.stdout != nil {
 		c.cmd.Stdout = o.stdout
 	}
+	if o.stderr != nil {
+		c.cmd.Stderr = o.stderr
+	}
 	log.Debug("running command", "name", name, "command", command)
 	if err := c.cmd.Start(); err != nil {
 		return fmt.Errorf("cannot start %q: %w", c.cmd.Path, err)
@@ -91,22 +98,20 @@ func run(ctx context.Context, log *slog.Logger, name, command string, env []stri
 	if err != nil {
 		result = err.Error()
 	}
-	log.Debug("command finished", "name", name, "result", result,
-		"output", c.out.String(), "output_truncated", c.out.truncated)
+	log.Debug("command finished", "name", name, "result", result)
 	return err
 }
 
 // process is a shell running a command in a process group of its own.
 type process struct {
 	cmd    *exec.Cmd
-	out    output
 	termAt time.Time // when cmd.Cancel sent SIGTERM; Wait has synchronised with it
 }
 
 func newProcess(ctx context.Context, command string, env []string) *process {
 	p := &process{cmd: exec.CommandContext(ctx, shell(), "-c", command)}
 	p.cmd.Env = env
-	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out // one writer: exec.Cmd writes from one goroutine
+	p.cmd.Stdout, p.cmd.Stderr = os.Stdout, os.Stderr
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	p.cmd.Cancel = p.terminate
 	p.cmd.WaitDelay = grace
@@ -177,7 +182,7 @@ func exitError(werr error, state *os.ProcessState) error {
 	case ws.ExitStatus() != 0:
 		return fmt.Errorf("exit status %d", ws.ExitStatus())
 	case errors.Is(werr, exec.ErrWaitDelay):
-		return nil // exited 0; a background process kept the output open
+		return nil // exited 0; a background process kept Output's pipe open
 	}
 	return werr
 }

@@ -1,9 +1,12 @@
 package shellcmd
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -55,21 +58,40 @@ func (r *logRecorder) finished(t *testing.T) map[string]any {
 
 // runResult is what a bounded run returned.
 type runResult struct {
-	err  error
-	logs *logRecorder
-	pgid int
+	err    error
+	logs   *logRecorder
+	pgid   int
+	output string // what the command wrote to its standard output and error
 }
 
 // runBounded runs command under ctx with a test guard: the test fails if
-// Run has not returned within guard.
+// Run has not returned within guard. The command's standard output and
+// error are a file, as the server's are when they are a terminal or the
+// journal.
 func runBounded(t *testing.T, ctx context.Context, command string, env []string, timeout time.Duration) runResult {
+	t.Helper()
+	out, err := os.Create(filepath.Join(t.TempDir(), "output"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	r := runWith(t, ctx, command, env, timeout, runOptions{stdout: out, stderr: out})
+	b, err := os.ReadFile(out.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.output = string(b)
+	return r
+}
+
+// runWith runs command with o under ctx with a test guard.
+func runWith(t *testing.T, ctx context.Context, command string, env []string, timeout time.Duration, o runOptions) runResult {
 	t.Helper()
 	logs := &logRecorder{}
 	pgid := make(chan int, 1)
 	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, slog.New(logs), "test_cmd", command, env, timeout, runOptions{started: func(p int) { pgid <- p }})
-	}()
+	o.started = func(p int) { pgid <- p }
+	go func() { done <- run(ctx, slog.New(logs), "test_cmd", command, env, timeout, o) }()
 	select {
 	case err := <-done:
 		r := runResult{err: err, logs: logs}
@@ -118,8 +140,7 @@ func TestRun(t *testing.T) {
 				t.Errorf("got error %q; want %q", got, tt.wantErr)
 			}
 			m := r.logs.finished(t)
-			out, _ := m["output"].(string)
-			if !strings.Contains(out, tt.wantOutput) || (tt.wantOutput == "" && out != "") {
+			if out := r.output; !strings.Contains(out, tt.wantOutput) || (tt.wantOutput == "" && out != "") {
 				t.Errorf("got output %q; want %q", out, tt.wantOutput)
 			}
 			wantResult := tt.wantErr
@@ -146,19 +167,6 @@ func TestCommandLoggedAtDebugOnly(t *testing.T) {
 	}
 }
 
-func TestOutputCapped(t *testing.T) {
-	r := runBounded(t, t.Context(), `head -c 100000 /dev/zero | tr '\0' a; echo tail`, nil, 0)
-	if r.err != nil {
-		t.Fatalf("Run() = %v", r.err)
-	}
-	m := r.logs.finished(t)
-	out, _ := m["output"].(string)
-	if len(out) != maxOutput || strings.Trim(out, "a") != "" || m["output_truncated"] != true {
-		t.Errorf("got %d bytes of output, truncated %v; want %d bytes of a's, true",
-			len(out), m["output_truncated"], maxOutput)
-	}
-}
-
 func TestShell(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -178,19 +186,18 @@ func TestShell(t *testing.T) {
 			} else if _, err := os.Stat(tt.shell); err != nil && !tt.wantErr {
 				t.Skipf("no %s: %v", tt.shell, err)
 			}
-			logs := &logRecorder{}
-			err := Run(t.Context(), slog.New(logs), "test_cmd", `echo "$0"`, nil, 0)
+			r := runBounded(t, t.Context(), `echo "$0"`, nil, 0)
 			if tt.wantErr {
-				if err == nil {
+				if r.err == nil {
 					t.Errorf("Run() succeeded; want an error")
 				}
 				return
 			}
-			if err != nil {
-				t.Fatalf("Run() = %v", err)
+			if r.err != nil {
+				t.Fatalf("Run() = %v", r.err)
 			}
-			if got := logs.finished(t)["output"]; got != tt.want {
-				t.Errorf("got $0 %q; want %q", got, tt.want)
+			if r.output != tt.want {
+				t.Errorf("got $0 %q; want %q", r.output, tt.want)
 			}
 		})
 	}
@@ -216,16 +223,53 @@ func TestCancelledBeforeStart(t *testing.T) {
 }
 
 // TestBackgroundHoldingOutput checks that a background process keeping
-// the output pipe open cannot make Run hang after the shell has exited.
+// the server's standard output open (here a pipe, as under `pizauth server
+// -d | logger` or systemd) cannot make Run wait for it after the shell has
+// exited: the command succeeds well before its timeout, and its output
+// reaches the server's reader.
 func TestBackgroundHoldingOutput(t *testing.T) {
 	becomeSubreaper(t)
-	r := runBounded(t, t.Context(), `sleep 100 & echo started`, nil, 0)
-	defer killGroup(t, r.pgid)
-	if r.err != nil {
-		t.Errorf("Run() = %v; want nil", r.err)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := r.logs.finished(t)["output"]; got != "started\n" {
-		t.Errorf("got output %q; want %q", got, "started\n")
+	defer r.Close()
+	res := runWith(t, t.Context(), `sleep 100 & echo started`, nil, guard/2, runOptions{stdout: w, stderr: w})
+	w.Close()
+	defer killGroup(t, res.pgid)
+	if res.err != nil {
+		t.Errorf("Run() = %v; want nil", res.err)
+	}
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if line != "started\n" {
+		t.Errorf("read %q, %v from the server's output; want %q", line, err, "started\n")
+	}
+}
+
+// TestInheritsServerOutput checks that Run hands the command the server's
+// own standard output and error, not a pipe of its own: what the command
+// prints reaches the terminal or the journal.
+func TestInheritsServerOutput(t *testing.T) {
+	dir := t.TempDir()
+	probe := `readlink /proc/$$/fd/1 > "$DIR/fd1"; readlink /proc/$$/fd/2 > "$DIR/fd2"`
+	if _, err := os.Stat("/proc/self/fd/1"); err != nil {
+		t.Skip("no /proc")
+	}
+	if err := Run(t.Context(), nil, "test_cmd", probe, []string{"DIR=" + dir}, 0); err != nil {
+		t.Fatalf("Run() = %v", err)
+	}
+	for fd, f := range map[int]string{1: "fd1", 2: "fd2"} {
+		want, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.TrimSpace(string(got)) != want {
+			t.Errorf("command's fd %d is %q; want the server's, %q", fd, strings.TrimSpace(string(got)), want)
+		}
 	}
 }
 
