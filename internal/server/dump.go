@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"runtime/debug"
 
 	"github.com/pizauth-go/pizauth/internal/ctl"
 )
@@ -34,10 +35,21 @@ func (s *Server) encodeState() ([]byte, error) {
 	return encodeDump(tokens)
 }
 
+// largeRestore is the size of a restore after which the server collects
+// its garbage and returns it to the OS at once: TuneGCForIdle would
+// otherwise keep the decoded copies mapped until the heap grows again.
+const largeRestore = 1 << 20
+
 // restore applies a dump: per account, only when the dumped security
 // settings equal the running ones and the running account has no active
-// token. A damaged dump changes nothing.
+// token. A damaged dump changes nothing. Restores run one at a time, so
+// that concurrent ones cost no more memory than one.
 func (s *Server) restore(data []byte) ctl.Response {
+	s.restoreMu.Lock()
+	defer s.restoreMu.Unlock()
+	if len(data) >= largeRestore {
+		defer debug.FreeOSMemory()
+	}
 	tokens, err := decodeDump(data)
 	if err != nil {
 		return errorf("restore: %v", err)
@@ -48,27 +60,33 @@ func (s *Server) restore(data []byte) ctl.Response {
 }
 
 // applyDump makes the dumped tokens active where restore allows it and
-// returns how many it restored.
+// returns how many it restored. Accounts that are not configured are
+// counted, not named: a forged dump may name millions; a configured account
+// is named once, whatever the dump repeats.
 func (s *Server) applyDump(tokens []dumpedToken) int {
 	s.resolveForRestore(tokens)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	restored := 0
+	restored, unknown := 0, 0
+	skipped := make(map[string]string) // configured account -> why
 	for _, t := range tokens {
 		a := s.accounts[t.name]
 		switch {
 		case a == nil:
-			s.log.Info("restore: skipping an account that is not configured", "account", t.name)
+			unknown++
 		case a.cfg.SecurityDigest() != t.digest:
-			s.log.Info("restore: skipping an account whose security-relevant settings changed", "account", t.name)
+			skipped[t.name] = "its security-relevant settings changed"
 		case a.phase == phaseActive:
-			s.log.Info("restore: skipping an account that already has a token", "account", t.name)
+			skipped[t.name] = "it already has a token"
 		default:
 			s.restoreLocked(a, t)
 			restored++
 		}
 	}
-	s.log.Info("restore applied", "restored", restored, "in_dump", len(tokens))
+	for name, why := range skipped {
+		s.log.Info("restore: skipping an account: "+why, "account", name)
+	}
+	s.log.Info("restore applied", "restored", restored, "in_dump", len(tokens), "not_configured", unknown)
 	return restored
 }
 

@@ -2,6 +2,8 @@ package server
 
 import (
 	"bytes"
+	"encoding/binary"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -139,4 +141,56 @@ func TestRestoreOfDamagedDumpChangesNothing(t *testing.T) {
 			t.Errorf("status changed from %q to %q", before, after)
 		}
 	})
+}
+
+// forgedDump seals a payload that claims count tokens, followed by filler,
+// with the public dump key: anyone can make one.
+func forgedDump(t testing.TB, count uint64, filler int) []byte {
+	t.Helper()
+	p := binary.AppendUvarint(nil, count)
+	p = append(p, make([]byte, filler)...)
+	aead, err := dumpAEAD()
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := append([]byte(dumpMagic), dumpVersion)
+	nonce := make([]byte, aead.NonceSize())
+	return aead.Seal(append(header, nonce...), nonce, p, header)
+}
+
+// TestForgedDumpCostsAtMostItsSize decodes dumps whose token count cannot
+// fit in them: each is refused, and decoding allocates a few times the
+// dump's size at most, not the count times a token.
+func TestForgedDumpCostsAtMostItsSize(t *testing.T) {
+	const size = 1 << 20
+	for _, count := range []uint64{size, size / 2, size / 16, size / 50, 1 << 62} {
+		b := forgedDump(t, count, size)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := decodeDump(b)
+		runtime.ReadMemStats(&after)
+		if err == nil {
+			t.Errorf("count %d: decodeDump succeeded; want an error", count)
+		}
+		if got := after.TotalAlloc - before.TotalAlloc; got > 3*size {
+			t.Errorf("count %d: decoding a %d-byte dump allocated %d bytes; want at most %d", count, len(b), got, 3*size)
+		}
+	}
+
+	// The most tokens a dump of that size holds: a few times its size.
+	tokens := make([]dumpedToken, size/minDumpedToken)
+	b, err := encodeDump(tokens)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	got, err := decodeDump(b)
+	runtime.ReadMemStats(&after)
+	if err != nil || len(got) != len(tokens) {
+		t.Fatalf("decodeDump of %d tokens: got %d, %v", len(tokens), len(got), err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4*size {
+		t.Errorf("decoding %d tokens (%d bytes) allocated %d bytes; want at most %d", len(tokens), len(b), alloc, 4*size)
+	}
 }

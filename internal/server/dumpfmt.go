@@ -87,14 +87,23 @@ func decodeDump(b []byte) ([]dumpedToken, error) {
 	return decodePayload(p)
 }
 
+// minDumpedToken is the size of the smallest token in a payload: empty
+// name, access and refresh (one length byte each), the digest and two
+// times.
+const minDumpedToken = 3 + 32 + 8 + 8
+
+// decodePayload reads the tokens of an opened dump. A count that cannot fit
+// in the payload is refused before anything is allocated for it, and the
+// first short read ends the decoding, so that memory stays bounded by the
+// payload's size.
 func decodePayload(p []byte) ([]dumpedToken, error) {
 	r := dumpReader{b: p}
 	n := r.uvarint()
-	if n > uint64(len(p)) {
+	if r.err || n > uint64(len(r.b))/minDumpedToken {
 		return nil, errBadDump
 	}
 	tokens := make([]dumpedToken, 0, n)
-	for range n {
+	for ; n > 0 && !r.err; n-- {
 		var t dumpedToken
 		t.name = r.string()
 		copy(t.digest[:], r.bytes(32))

@@ -72,6 +72,7 @@ type Server struct {
 	events              *eventQueue
 	ctx                 context.Context // root of all background work
 	wg                  sync.WaitGroup  // background work
+	restoreMu           sync.Mutex      // serialises restores (see restore)
 
 	mu       sync.Mutex // guards the fields below and every account's state
 	cfg      *config.Config
