@@ -10,7 +10,7 @@ import (
 // Messages that scripts match on; they keep the original's wording.
 const (
 	msgExpiredRefreshing = "Access token has expired. Refreshing initiated"
-	msgExpiredInProgress = "Access token has expired. Refreshing in progress but has not yet succeeded"
+	msgExpiredInProgress = "Access token has expired. Refreshing is in progress but has not yet succeeded"
 )
 
 // Handle answers one control request. It implements listen.Handler.
@@ -41,7 +41,7 @@ func (s *Server) Handle(ctx context.Context, req ctl.Request) ctl.Response {
 	case ctl.CmdRestore:
 		return s.restore(req.Data)
 	}
-	return errorf("unknown command %q", req.Cmd)
+	return errorf("Unknown command '%s'", req.Cmd)
 }
 
 func ok(payload string) ctl.Response { return ctl.Response{Kind: ctl.KindOK, Payload: payload} }
@@ -133,12 +133,14 @@ func (s *Server) revoke(name string) ctl.Response {
 	if a == nil {
 		return noAccount(name)
 	}
+	// The original emits token_revoked even when there was nothing to
+	// forget; scripts that persist on every event rely on it.
 	if a.phase != phaseNone {
 		s.revokeAtProviderLocked(a)
 		s.dropLocked(a)
-		s.events.push(name, eventRevoked)
 		s.log.Info("tokens revoked", "account", name)
 	}
+	s.events.push(name, eventRevoked)
 	return ok("")
 }
 
