@@ -41,7 +41,8 @@ type pendingAuth struct {
 	state       string
 	verifier    secret.String
 	redirectURI string
-	// notified is when auth_notify_cmd last ran; zero before the first time.
+	// notified is when the user was last told (auth_notify_cmd, or the log
+	// without one); zero before the first time.
 	notified time.Time
 	// exchanging is set once the redirect arrived and the code is being
 	// exchanged; the state can no longer be used.

@@ -14,6 +14,11 @@ func (s *Server) notifyAuthLocked(a *account) {
 		}
 		url, extra = a.pending.notifyURL, []string{"PIZAUTH_USER_CODE=" + a.pending.userCode}
 	}
+	// As in the original, a notification is due and recorded (status shows
+	// its time) whether or not auth_notify_cmd is set.
+	t := now()
+	a.pending.notified = t
+	s.scheduleLocked(a, t.Add(max(s.cfg.AuthNotifyInterval, minInterval)))
 	cmd := s.cfg.AuthNotifyCmd
 	if cmd == "" {
 		// Without auth_notify_cmd the log is the only way the user hears
@@ -21,9 +26,6 @@ func (s *Server) notifyAuthLocked(a *account) {
 		s.log.Error("account needs authorising", "account", name, "url", url, "user_code", a.pending.userCode)
 		return
 	}
-	t := now()
-	a.pending.notified = t
-	s.scheduleLocked(a, t.Add(max(s.cfg.AuthNotifyInterval, minInterval)))
 	env := append([]string{"PIZAUTH_ACCOUNT=" + name, "PIZAUTH_URL=" + url}, extra...)
 	s.background(func(ctx context.Context) {
 		if err := s.runCommand(ctx, s.log, "auth_notify_cmd", cmd, env, s.timeouts.notify); err != nil {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -9,23 +10,23 @@ import (
 	"github.com/pizauth-go/pizauth/internal/ctl"
 )
 
-// statusTime is RFC 2822 in the local zone, as the original prints it.
-const statusTime = time.RFC1123Z
+// statusTime is RFC 2822 in the local zone as the original's chrono writes
+// it: the day of the month is not zero-padded ("Tue, 1 Jul 2003 10:52:37
+// +0200"), unlike time.RFC1123Z.
+const statusTime = "Mon, 2 Jan 2006 15:04:05 -0700"
 
-// status describes every account, one line each, sorted by name.
+// status describes every account, one line each, sorted as the original
+// sorts them: by the whole line, not only by name.
 func (s *Server) status() string {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	var b strings.Builder
 	t := now()
+	lines := make([]string, 0, len(s.cfg.Accounts))
 	for _, ac := range s.cfg.Accounts {
-		a := s.accounts[ac.Name]
-		b.WriteString(ac.Name)
-		b.WriteString(": ")
-		b.WriteString(a.describeLocked(t))
-		b.WriteByte('\n')
+		lines = append(lines, ac.Name+": "+s.accounts[ac.Name].describeLocked(t)+"\n")
 	}
-	return b.String()
+	s.mu.Unlock()
+	slices.Sort(lines)
+	return strings.Join(lines, "")
 }
 
 // describeLocked is a's status line without its name.
