@@ -56,6 +56,17 @@ type pendingAuth struct {
 	cancel    context.CancelFunc
 }
 
+// replaceable reports whether a new request may replace p. Not while its
+// code is being exchanged (the user has just logged in), nor while it is
+// still being prepared (credential commands, discovery, the device code):
+// nothing was notified yet and the notification is on its way.
+func (p *pendingAuth) replaceable() bool {
+	if p.device {
+		return p.userCode != ""
+	}
+	return p.url != "" && !p.exchanging
+}
+
 // activeToken is a token obtained from the provider. Times are wall-clock
 // times (no monotonic reading) so that suspend and clock changes are seen.
 type activeToken struct {

@@ -84,7 +84,10 @@ func (s *Server) show(name string, withURL bool) ctl.Response {
 }
 
 // refresh refreshes an active token now, in the background, or starts an
-// authorisation when there is no token.
+// authorisation when there is no token. As in the original, a pending
+// request is replaced by a new one (new state and verifier, so the old URL
+// stops working, and a new notification): users run refresh to be
+// notified again.
 func (s *Server) refresh(name string, withURL bool) ctl.Response {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -100,7 +103,9 @@ func (s *Server) refresh(name string, withURL bool) ctl.Response {
 		}
 		s.invalidateLocked(a, "refresh requested but the provider gave no refresh token", false)
 	case phasePending:
-		return pendingResponse(a, withURL)
+		if !a.pending.replaceable() {
+			return pendingResponse(a, withURL)
+		}
 	}
 	return s.authoriseLocked(a, withURL)
 }

@@ -81,3 +81,59 @@ func TestUnknownCommandAnswer(t *testing.T) {
 		}
 	})
 }
+
+// TestRefreshOfPendingAccountStartsANewRequest: as in the original, refresh
+// replaces a pending request (users run it to be notified again): the old
+// URL stops working and auth_notify_cmd runs again.
+func TestRefreshOfPendingAccountStartsANewRequest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := start(t, testConfig(testAccount("work")))
+		first := h.show("work")
+		oldState := h.pendingState("work")
+		r := h.do(ctl.Request{Cmd: ctl.CmdRefresh, Account: "work", WithURL: true})
+		if r.Kind != ctl.KindPending || r.Payload == first.Payload || r.Payload == "" {
+			t.Fatalf("refresh = %+v; want pending with a new URL (the old one was %q)", r, first.Payload)
+		}
+		synctest.Wait()
+		// The commands run concurrently: their order is not fixed.
+		var urls []string
+		for _, n := range h.runner.runs("auth_notify_cmd") {
+			urls = append(urls, envValue(n.env, "PIZAUTH_URL"))
+		}
+		slices.Sort(urls)
+		want := []string{first.Payload, r.Payload}
+		slices.Sort(want)
+		if !slices.Equal(urls, want) {
+			t.Fatalf("auth_notify_cmd ran with %q; want the old and the new URL", urls)
+		}
+		if page := h.s.HandleRedirect(redirectFor(oldState)); page.Status != 400 {
+			t.Errorf("redirect with the old state = %+v; want 400: the old URL must stop working", page)
+		}
+		if page := h.s.HandleRedirect(redirectFor(h.pendingState("work"))); page.Status != 200 {
+			t.Errorf("redirect with the new state = %+v; want 200", page)
+		}
+		synctest.Wait()
+		if h.token("work") == "" {
+			t.Error("no token after logging in with the new URL")
+		}
+	})
+}
+
+// TestRefreshDuringCodeExchangeKeepsTheLogin: once the user has logged in
+// and the code is being exchanged, refresh does not throw the login away.
+func TestRefreshDuringCodeExchangeKeepsTheLogin(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := start(t, testConfig(testAccount("work")))
+		h.show("work")
+		release := h.idp.holdCalls()
+		h.s.HandleRedirect(redirectFor(h.pendingState("work")))
+		if r := h.do(ctl.Request{Cmd: ctl.CmdRefresh, Account: "work"}); r.Kind != ctl.KindPending {
+			t.Errorf("refresh during the exchange = %+v; want pending", r)
+		}
+		release()
+		synctest.Wait()
+		if r := h.show("work"); r.Kind != ctl.KindToken {
+			t.Errorf("show after the exchange = %+v; want the token", r)
+		}
+	})
+}
