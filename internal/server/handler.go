@@ -29,7 +29,7 @@ func (s *Server) Handle(ctx context.Context, req ctl.Request) ctl.Response {
 	case ctl.CmdStatusJSON:
 		return s.statusJSON()
 	case ctl.CmdReload:
-		return s.reload()
+		return s.reload(ctx)
 	case ctl.CmdInfo:
 		return s.info()
 	case ctl.CmdShutdown:

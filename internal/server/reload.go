@@ -1,12 +1,27 @@
 package server
 
 import (
+	"context"
+
 	"github.com/pizauth-go/pizauth/internal/config"
 	"github.com/pizauth-go/pizauth/internal/ctl"
 )
 
 // reload re-reads the configuration file. A broken file changes nothing.
-func (s *Server) reload() ctl.Response {
+//
+// Reloads run one at a time, whether asked for by a client or by SIGHUP:
+// a slow one (a credential command that takes seconds) must not finish
+// after a later one and install the older file. Each reads the file once
+// it has its turn, so the last one asked for installs the newest file.
+func (s *Server) reload(ctx context.Context) ctl.Response {
+	select {
+	case s.reloadTurn <- struct{}{}:
+		defer func() { <-s.reloadTurn }()
+	case <-ctx.Done():
+		return errorf("reload abandoned: %v", context.Cause(ctx))
+	case <-s.ctx.Done():
+		return errorf("reload abandoned: the server is shutting down")
+	}
 	if s.reloading != nil {
 		s.reloading()
 	}

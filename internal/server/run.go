@@ -146,7 +146,7 @@ func (s *Server) reloadOn(ctx context.Context, reload <-chan os.Signal) {
 		case <-ctx.Done():
 			return
 		case <-reload:
-			s.reload()
+			s.reload(ctx)
 		}
 	}
 }

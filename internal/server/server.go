@@ -67,12 +67,14 @@ type Server struct {
 	timeouts   commandTimeouts
 	// reloading and reloaded, when set, are called around reloads.
 	reloading, reloaded func()
-	wallClockAlarm      bool
-	sched               *scheduler
-	events              *eventQueue
-	ctx                 context.Context // root of all background work
-	wg                  sync.WaitGroup  // background work
-	restoreMu           sync.Mutex      // serialises restores (see restore)
+	// reloadTurn is held (buffered 1) by the reload under way.
+	reloadTurn     chan struct{}
+	wallClockAlarm bool
+	sched          *scheduler
+	events         *eventQueue
+	ctx            context.Context // root of all background work
+	wg             sync.WaitGroup  // background work
+	restoreMu      sync.Mutex      // serialises restores (see restore)
 
 	mu       sync.Mutex // guards the fields below and every account's state
 	cfg      *config.Config
@@ -97,6 +99,7 @@ func New(ctx context.Context, o Options) *Server {
 		sched:          newScheduler(),
 		wallClockAlarm: o.WallClockAlarm,
 		events:         newEventQueue(),
+		reloadTurn:     make(chan struct{}, 1),
 		ctx:            ctx,
 		cfg:            o.Config,
 		accounts:       make(map[string]*account, len(o.Config.Accounts)),

@@ -1,0 +1,102 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/pizauth-go/pizauth/internal/config"
+	"github.com/pizauth-go/pizauth/internal/ctl"
+)
+
+// TestOverlappingReloadsInstallTheNewestFile: a reload slowed down by its
+// credential command, started before a fast one, must not finish after it
+// and install the older file (which silently dropped accounts and tokens
+// the newer one had).
+func TestOverlappingReloadsInstallTheNewestFile(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		path := credConfig(t, "pass show work")
+		cfg, err := config.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := start(t, cfg)
+		h.s.configPath = path
+		var mu sync.Mutex
+		calls := 0
+		h.s.output = func(context.Context, *slog.Logger, string, string, []string, time.Duration) ([]byte, error) {
+			mu.Lock()
+			calls++
+			first := calls == 1
+			mu.Unlock()
+			if first {
+				time.Sleep(2 * time.Second) // a password manager taking its time
+			}
+			return []byte("s3cret\n"), nil
+		}
+		answers := make(chan ctl.Response, 2)
+		reload := func() { answers <- h.do(ctl.Request{Cmd: ctl.CmdReload}) }
+		go reload() // the slow one, reading the file as it is now
+		synctest.Wait()
+		newer, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		newer = append(newer, `
+account "new" { auth_uri = "https://idp.example/authorize"; token_uri = "https://idp.example/token"; client_id = "n"; }`...)
+		if err := os.WriteFile(path, newer, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		go reload() // the fast one, after the file changed
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		for range 2 {
+			if r := <-answers; r.Kind != ctl.KindOK {
+				t.Errorf("reload = %+v; want ok", r)
+			}
+		}
+		if got := h.s.status(); !strings.Contains(got, "new: No access token") {
+			t.Errorf("status after both reloads = %q; want the newer file's account \"new\"", got)
+		}
+	})
+}
+
+// TestReloadWaitingForItsTurnStopsWhenItsClientHangsUp: a reload queued
+// behind a slow one gives up when its client goes away.
+func TestReloadWaitingForItsTurnStopsWhenItsClientHangsUp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		path := credConfig(t, "pass show work")
+		cfg, err := config.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := start(t, cfg)
+		h.s.configPath = path
+		h.s.output = func(ctx context.Context, _ *slog.Logger, _, _ string, _ []string, _ time.Duration) ([]byte, error) {
+			time.Sleep(time.Minute)
+			return []byte("s3cret\n"), nil
+		}
+		go h.do(ctl.Request{Cmd: ctl.CmdReload})
+		synctest.Wait()
+		ctx, cancel := context.WithCancel(t.Context())
+		answer := make(chan ctl.Response, 1)
+		go func() { answer <- h.s.Handle(ctx, ctl.Request{Cmd: ctl.CmdReload}) }()
+		synctest.Wait()
+		cancel()
+		synctest.Wait()
+		select {
+		case r := <-answer:
+			if r.Kind != ctl.KindError || !strings.Contains(r.Payload, "reload abandoned") {
+				t.Errorf("answer = %+v; want the reload abandoned", r)
+			}
+		default:
+			t.Error("a queued reload whose client hung up is still waiting")
+		}
+		time.Sleep(time.Minute)
+	})
+}
