@@ -159,7 +159,13 @@ func (s *Server) HandleRedirect(cb redirect.Callback) redirect.Page {
 	gen, p, verifier := a.gen, params(a.cfg, a.pending.redirectURI), a.pending.verifier
 	s.endpointsLocked(a.cfg, &p)
 	s.background(func(ctx context.Context) {
-		tok, err := s.exchange(ctx, a, gen, p, cb.Code, verifier)
+		tok, err := s.exchange(ctx, a, name, gen, p, cb.Code, verifier)
+		if ctx.Err() != nil {
+			// Shutting down (SIGTERM, `pizauth shutdown`): no failure
+			// for the user to hear of.
+			s.log.Info("code exchange abandoned: the server is stopping", "account", name)
+			return
+		}
 		s.finishExchange(a, gen, tok, err)
 	})
 	return redirect.Page{Status: 200, Body: pageProcessing}
@@ -210,16 +216,16 @@ func sanitise(s string) string {
 
 // exchange swaps the code for a token, retrying network failures while the
 // request is still current.
-func (s *Server) exchange(ctx context.Context, a *account, gen uint64, p oauth.Params, code, verifier secret.String) (*oauth.Token, error) {
+func (s *Server) exchange(ctx context.Context, a *account, name string, gen uint64, p oauth.Params, code, verifier secret.String) (*oauth.Token, error) {
 	for try := 1; ; try++ {
 		tok, err := s.tokens.Exchange(ctx, p, code, verifier)
-		if err == nil {
-			return tok, nil
+		if err == nil || ctx.Err() != nil {
+			return tok, err
 		}
 		if class, _ := oauth.Classify(err); class == oauth.Permanent || try == exchangeTries {
 			return nil, err
 		}
-		s.log.Warn("code exchange failed; retrying", "account", a.cfg.Name, "try", try, "err", err)
+		s.log.Warn("code exchange failed; retrying", "account", name, "try", try, "err", err)
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()

@@ -41,14 +41,19 @@ func (s *Server) startRefreshLocked(a *account) {
 		// that check it on refresh; send the configured one.
 		redirectURI = a.cfg.RedirectURI
 	}
-	p := params(a.cfg, redirectURI)
+	ac, p := a.cfg, params(a.cfg, redirectURI) // a.cfg is guarded by s.mu
 	s.background(func(ctx context.Context) {
-		p, err := s.withEndpoints(ctx, a.cfg, p)
+		p, err := s.withEndpoints(ctx, ac, p)
 		if err != nil {
 			s.finishRefresh(a, gen, refresh, nil, err)
 			return
 		}
 		tok, err := s.tokens.Refresh(ctx, p, refresh)
+		if ctx.Err() != nil {
+			// Shutting down: not a failure to count or warn about.
+			s.log.Info("refresh abandoned: the server is stopping", "account", ac.Name)
+			return
+		}
 		s.finishRefresh(a, gen, refresh, tok, err)
 	})
 }
