@@ -23,7 +23,6 @@ package config
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -110,9 +109,10 @@ const (
 	FlowDevice = "device" // device authorization grant (RFC 8628)
 )
 
-// Load reads the configuration file at path and parses it.
+// Load reads the configuration file at path and parses it. Only a regular
+// file of at most [MaxFileSize] bytes is read.
 func Load(path string) (*Config, error) {
-	src, err := os.ReadFile(path)
+	src, err := readFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read configuration: %w", err)
 	}

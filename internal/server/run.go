@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/pizauth-go/pizauth/internal/config"
 	"github.com/pizauth-go/pizauth/internal/ctl/listen"
@@ -29,9 +30,17 @@ type RunOptions struct {
 	Reloading, Reloaded func()
 }
 
+// stopLimit bounds how long Run waits, once asked to stop, for requests and
+// background work to finish. They are all cancelled then, and user commands
+// are killed within 2 s, so only something stuck (a bug, or an input
+// without a bound) can take longer: the server must still stop, whether a
+// client asked or a signal did.
+const stopLimit = 5 * time.Second
+
 // Run serves until ctx is done or a client asks for shutdown: the control
 // socket, the redirect listeners, the refresher and the user's commands.
-// It fails at once when another server holds the runtime directory.
+// It fails at once when another server holds the runtime directory. Once
+// stopping, it waits at most 5 s for work in progress.
 func Run(ctx context.Context, o RunOptions) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -77,10 +86,29 @@ func Run(ctx context.Context, o RunOptions) error {
 	}
 	s.startup()
 	<-ctx.Done()
-	serving.Wait()
-	s.Wait()
+	if !waitAtMost(stopLimit, func() { serving.Wait(); s.Wait() }) {
+		s.log.Warn("stopping without waiting any longer for requests and work in progress", "waited", stopLimit)
+	}
 	s.log.Info("server stopped")
 	return nil
+}
+
+// waitAtMost calls wait and returns true once it returns, or false once
+// limit has passed; wait then goes on in the background.
+func waitAtMost(limit time.Duration, wait func()) bool {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		wait()
+	}()
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	select {
+	case <-done:
+		return true
+	case <-timer.C:
+		return false
+	}
 }
 
 // listenRedirects binds the configured redirect listeners.
