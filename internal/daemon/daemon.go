@@ -113,6 +113,7 @@ func prepareServer(flagPath string, verbosity int) (serverSetup, error) {
 
 // serveForeground runs the server in this process until it is asked to stop.
 func serveForeground(s serverSetup) error {
+	catchSIGPIPE()
 	defer server.TuneGCForIdle()() // no forced collection every 2 minutes while idle
 	if err := protectMemory(); err != nil {
 		return err
@@ -148,4 +149,14 @@ func serveForeground(s serverSetup) error {
 	}
 	readyPipe.report(err)
 	return err
+}
+
+// catchSIGPIPE keeps a write to a standard output or error whose reader
+// went away (`pizauth server -d 2>&1 | head`) from killing the server: Go
+// raises SIGPIPE for such writes unless the program asks for the signal,
+// and then they fail with EPIPE, which logging ignores. The signal is
+// caught rather than ignored because an ignored signal stays ignored in
+// the user commands the server runs.
+func catchSIGPIPE() {
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 }
