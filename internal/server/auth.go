@@ -30,6 +30,9 @@ const (
 // startAuthLocked creates a new authorisation request for a, making it
 // pending, and notifies the user.
 func (s *Server) startAuthLocked(a *account) error {
+	if r := s.revoking[a.cfg.Name]; r != nil {
+		return s.afterRevocationsLocked(a, r)
+	}
 	if needsCredentials(a.cfg) {
 		return s.startCredentialsLocked(a)
 	}

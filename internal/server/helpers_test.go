@@ -31,6 +31,44 @@ type fakeProvider struct {
 	answer func(grant string, n int) (*oauth.Token, error)
 	hold   chan struct{} // when non-nil, calls wait for it to be closed
 	issued int
+	// revokeTakes is how long each revocation takes; revoked records the
+	// token_type_hint of each one that finished, with the time it did.
+	revokeTakes time.Duration
+	revoked     []revoked
+}
+
+// revoked is one finished revocation.
+type revoked struct {
+	hint string
+	at   time.Time
+}
+
+func (f *fakeProvider) Revoke(ctx context.Context, _ oauth.Params, _ string, _ secret.String, hint string) error {
+	f.mu.Lock()
+	takes := f.revokeTakes
+	f.mu.Unlock()
+	select {
+	case <-time.After(takes):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.revoked = append(f.revoked, revoked{hint: hint, at: time.Now()})
+	return nil
+}
+
+func (f *fakeProvider) setRevokeTakes(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.revokeTakes = d
+}
+
+// revocations returns the finished revocations.
+func (f *fakeProvider) revocations() []revoked {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]revoked(nil), f.revoked...)
 }
 
 func (f *fakeProvider) Exchange(ctx context.Context, _ oauth.Params, code, _ secret.String) (*oauth.Token, error) {

@@ -80,6 +80,9 @@ type Server struct {
 	cfg      *config.Config
 	accounts map[string]*account
 	byState  map[string]*account // pending requests by OAuth state
+	// revoking holds the accounts whose old tokens are being revoked at the
+	// provider, by name; see revoke.go.
+	revoking map[string]*revocations
 	// discovered caches discovery documents by issuer; see discover.go.
 	discovered map[string]*oauth.Metadata
 }
@@ -104,6 +107,7 @@ func New(ctx context.Context, o Options) *Server {
 		cfg:            o.Config,
 		accounts:       make(map[string]*account, len(o.Config.Accounts)),
 		byState:        make(map[string]*account),
+		revoking:       make(map[string]*revocations),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
