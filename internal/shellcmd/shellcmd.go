@@ -42,7 +42,7 @@ const (
 // Run returns only then.
 //
 // The command is logged at debug level only, under name (e.g.
-// "auth_notify_cmd"), with how it ended. The error says how it ended:
+// "auth_notify_cmd"), with how it ended; a timeout is logged as an error. The error says how it ended:
 // "exit status 3", "killed by signal 9 (killed)", "timed out after 10s" or
 // "cancelled: ...". A background process a command started and left running
 // is left running.
@@ -97,6 +97,12 @@ func run(ctx context.Context, log *slog.Logger, name, command string, env []stri
 	result := "exit status 0"
 	if err != nil {
 		result = err.Error()
+	}
+	if err != nil && err == timedOut {
+		// Shown without -v: a notification that waits for the user (a
+		// click) is cut off here, and nothing else would tell them why.
+		log.Error("command killed at its time limit, with every process it started in its process group",
+			"name", name, "timeout", timeout)
 	}
 	log.Debug("command finished", "name", name, "result", result)
 	return err

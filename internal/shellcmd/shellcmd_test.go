@@ -45,14 +45,22 @@ func (r *logRecorder) Handle(_ context.Context, rec slog.Record) error {
 // finished returns the "command finished" record.
 func (r *logRecorder) finished(t *testing.T) map[string]any {
 	t.Helper()
+	m := r.find("command finished")
+	if m == nil {
+		t.Fatalf("no \"command finished\" record in %v", r.records)
+	}
+	return m
+}
+
+// find returns the first record whose message starts with prefix, or nil.
+func (r *logRecorder) find(prefix string) map[string]any {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, m := range r.records {
-		if m["msg"] == "command finished" {
+		if msg, _ := m["msg"].(string); strings.HasPrefix(msg, prefix) {
 			return m
 		}
 	}
-	t.Fatalf("no \"command finished\" record in %v", r.records)
 	return nil
 }
 
@@ -280,6 +288,9 @@ func TestTimeoutKillsGroup(t *testing.T) {
 		t.Errorf("got error %q; want %q", got, want)
 	}
 	checkGroupGone(t, r.pgid)
+	if m := r.logs.find("command killed at its time limit"); m == nil || m["level"] != slog.LevelError || m["name"] != "test_cmd" {
+		t.Errorf("got timeout record %v; want one at error level (shown without -v) naming test_cmd", m)
+	}
 }
 
 // TestIgnoredTermKilled checks that a command ignoring SIGTERM, and its
