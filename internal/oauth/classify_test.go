@@ -17,22 +17,27 @@ func TestClassifyStatuses(t *testing.T) {
 	statuses := []int{300, 301, 302, 303, 304, 307, 308, 400, 401, 403, 404, 405, 408, 409, 410, 413, 418, 422, 429, 500, 501, 502, 503, 504, 505, 511}
 	bodies := []struct {
 		name, ctype, body string
+		oauth             bool // an OAuth error answer
 	}{
-		{"empty", "", ""},
-		{"html", "text/html", "<html><body>oops</body></html>"},
-		{"oauth invalid_grant", "", `{"error":"invalid_grant"}`},
-		{"oauth invalid_client", "", `{"error":"invalid_client","error_description":"bad"}`},
-		{"truncated json", "", `{"error":"inv`},
-		{"a token", "", okAnswer},
+		{"empty", "", "", false},
+		{"html", "text/html", "<html><body>oops</body></html>", false},
+		{"oauth invalid_grant", "", `{"error":"invalid_grant"}`, true},
+		{"oauth invalid_client", "", `{"error":"invalid_client","error_description":"bad"}`, true},
+		{"oauth unauthorized_client, form", "application/x-www-form-urlencoded", `error=unauthorized_client`, true},
+		{"truncated json", "", `{"error":"inv`, false},
+		{"empty json", "", `{}`, false},
+		{"error code with a newline", "", `{"error":"invalid_grant\n"}`, false},
+		{"a token", "", okAnswer, false},
 	}
 	for _, status := range statuses {
 		for _, b := range bodies {
 			t.Run(fmt.Sprintf("%d %s", status, b.name), func(t *testing.T) {
 				e := newEndpoint(t, answer{status: status, ctype: b.ctype, body: b.body})
 				_, err := new(Client).Refresh(t.Context(), e.params(), "rt")
-				want := Permanent
-				if transient[status] {
-					want = Transient
+				// Only an OAuth error in a 4xx answer is about the token.
+				want := Transient
+				if b.oauth && status/100 == 4 && !transient[status] {
+					want = Permanent
 				}
 				if got, _ := Classify(err); got != want {
 					t.Errorf("got %v (%v); want %v", got, err, want)
@@ -55,15 +60,16 @@ func TestClassifyAnswers(t *testing.T) {
 		{"json but not an object", answer{body: `[1,2]`}, Transient},
 		{"expires_in not a number", answer{body: `{"access_token":"at1","expires_in":"soon"}`}, Transient},
 		{"201 truncated", answer{status: 201, body: `{"acc`}, Transient},
-		{"empty object", answer{body: `{}`}, Permanent},
-		{"empty access token", answer{body: `{"access_token":""}`}, Permanent},
-		{"null access token", answer{body: `{"access_token":null,"token_type":"bearer"}`}, Permanent},
+		{"empty object", answer{body: `{}`}, Transient},
+		{"empty access token", answer{body: `{"access_token":""}`}, Transient},
+		{"null access token", answer{body: `{"access_token":null,"token_type":"bearer"}`}, Transient},
 		{"error in a 200", answer{body: `{"error":"invalid_grant"}`}, Permanent},
 		{"temporarily_unavailable in a 200", answer{body: `{"error":"temporarily_unavailable"}`}, Transient},
 		{"server_error in a 400", answer{status: 400, body: `{"error":"server_error"}`}, Transient},
 		{"unauthorized_client", answer{status: 400, body: `{"error":"unauthorized_client"}`}, Permanent},
 		{"unsupported token type", answer{body: `{"access_token":"a","token_type":"MAC"}`}, Permanent},
-		{"form without access token", answer{ctype: "text/plain", body: "hello"}, Permanent},
+		{"form without access token", answer{ctype: "text/plain", body: "hello"}, Transient},
+		{"html page in a 200", answer{ctype: "text/html", body: "<html>maintenance</html>"}, Transient},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,8 +162,8 @@ func TestNoRedirectFollowed(t *testing.T) {
 			p := e.params()
 			p.ClientSecret = "secret"
 			_, err := new(Client).Refresh(t.Context(), p, "rt")
-			if got, _ := Classify(err); got != Permanent {
-				t.Errorf("got %v (%v); want %v", got, err, Permanent)
+			if got, _ := Classify(err); got != Transient {
+				t.Errorf("got %v (%v); want %v: a redirect is not an OAuth answer", got, err, Transient)
 			}
 			if n := hits.Load(); n != 0 {
 				t.Errorf("redirect target got %d requests; want 0", n)

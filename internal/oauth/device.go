@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"time"
@@ -96,7 +95,9 @@ func (c *Client) DevicePoll(ctx context.Context, p Params, dc *DeviceCode) (*Tok
 		return newToken(tok, sent)
 	case ctx.Err() != nil:
 		return nil, ctx.Err()
-	case errors.Is(err, context.DeadlineExceeded):
+	case !dc.Expiry.IsZero() && !time.Now().Before(dc.Expiry):
+		// Only the code's own expiry: a slow answer also ends in
+		// context.DeadlineExceeded, and is transient.
 		return nil, &tokenError{msg: "the device code expired before the user approved it", class: Permanent, err: err}
 	}
 	return nil, wrapError(err, sent)

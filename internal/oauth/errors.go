@@ -57,18 +57,28 @@ type tokenError struct {
 func (e *tokenError) Error() string { return e.msg }
 func (e *tokenError) Unwrap() error { return e.err }
 
-// Classify says whether err, from Exchange or Refresh, is transient or
-// permanent, and for how long the provider asked us to wait (Retry-After,
-// delta-seconds or HTTP-date, at most one hour; 0 when absent).
+// Classify says whether err, from Exchange, Refresh, the device flow,
+// Discover or Revoke, is transient or permanent, and for how long the
+// provider asked us to wait (Retry-After, delta-seconds or HTTP-date, at
+// most one hour; 0 when absent).
 //
-// Transient: network, TLS and timeout errors (and a cancelled context), HTTP
-// 408, 429, 500, 502, 503 and 504, a 2xx answer that is not parseable (not
-// JSON, truncated), and the OAuth error codes that mean "later"
-// (temporarily_unavailable, server_error) when the status is not one of the
-// above. Permanent: any other OAuth error code (invalid_grant, invalid_client,
-// ...), any other HTTP status (including a redirect, which is never
-// followed), a parseable answer without a usable access token, and a token
-// URI that is not an http or https URL. Classify(nil) is (0, 0).
+// Permanent: an OAuth error answer (RFC 6749 section 5.2: a 2xx or 4xx
+// answer whose body names an error code, such as invalid_grant,
+// invalid_client or unauthorized_client), a token answer that is well
+// formed but unusable (another token_type, a token outside the RFC 6749
+// character set), and a token URI that is not an http or https URL.
+// Everything else is transient, because it says nothing about the token:
+// network, TLS and timeout errors (and a cancelled context), HTTP 408,
+// 429 and 5xx whatever their body, the OAuth codes that mean "later"
+// (temporarily_unavailable, server_error), and answers that are not OAuth
+// at all: an HTML page, a redirect (never followed), an empty body, a 2xx
+// answer that is truncated, not JSON or has no access_token. Proxies,
+// captive portals and maintenance pages give those; dropping a valid token
+// for them would force a new login for nothing.
+//
+// Exchange is the exception: once a 2xx answer arrived, the single-use
+// code is spent, so an unusable one is permanent there.
+// Classify(nil) is (0, 0).
 func Classify(err error) (class Class, retryAfter time.Duration) {
 	if err == nil {
 		return 0, 0
@@ -87,39 +97,68 @@ func Classify(err error) (class Class, retryAfter time.Duration) {
 // classify decides for errors as x/oauth2 and net/http return them.
 func classify(err error) Class {
 	var re *oauth2.RetrieveError
-	if errors.As(err, &re) {
-		return classifyAnswer(re)
-	}
-	if isMissingAccessToken(err) {
+	if errors.As(err, &re) && isOAuthError(re) {
+		switch re.ErrorCode {
+		case "temporarily_unavailable", "server_error":
+			return Transient
+		}
 		return Permanent
 	}
-	// Network, TLS, timeouts, cancellation, a failed body read, a 2xx answer
-	// x/oauth2 could not parse: all may go away by themselves.
 	return Transient
 }
 
-func classifyAnswer(re *oauth2.RetrieveError) Class {
-	status := 0
-	if re.Response != nil {
-		status = re.Response.StatusCode
+// isOAuthError reports whether re is an OAuth error answer: a 2xx or 4xx
+// status (a 408 or 429 asks to come back later whatever it says) and a
+// body naming a well-formed error code (RFC 6749 appendix A.7).
+func isOAuthError(re *oauth2.RetrieveError) bool {
+	if re.Response == nil {
+		return false
 	}
-	switch status {
-	case http.StatusRequestTimeout, http.StatusTooManyRequests,
-		http.StatusInternalServerError, http.StatusBadGateway,
-		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return Transient
+	switch status := re.Response.StatusCode; {
+	case status == http.StatusRequestTimeout || status == http.StatusTooManyRequests:
+		return false
+	case status/100 != 2 && status/100 != 4:
+		return false
 	}
-	switch re.ErrorCode {
-	case "temporarily_unavailable", "server_error":
-		return Transient
+	return validErrorCode(re.ErrorCode)
+}
+
+// validErrorCode: 1*( %x20-21 / %x23-5B / %x5D-7E ), RFC 6749 appendix A.7.
+func validErrorCode(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
 	}
-	return Permanent
+	return s != ""
 }
 
 // isMissingAccessToken recognises x/oauth2's untyped error for a parseable
 // answer without access_token. A test pins the wording.
 func isMissingAccessToken(err error) bool {
 	return strings.Contains(err.Error(), "missing access_token")
+}
+
+// isUnusableAnswer recognises x/oauth2's untyped errors for a 2xx answer
+// it could not read as a token: not JSON (or form), truncated, or without
+// an access_token. A test pins the wording.
+func isUnusableAnswer(err error) bool {
+	var re *oauth2.RetrieveError
+	var ue *url.Error
+	if errors.As(err, &re) || errors.As(err, &ue) {
+		return false
+	}
+	return isMissingAccessToken(err) || strings.HasPrefix(err.Error(), "oauth2: cannot parse")
+}
+
+// codeSpent makes an exchange error permanent when the provider answered
+// 2xx: it had the code, which works once, so trying again would only earn
+// invalid_grant after the user has long closed the page.
+func codeSpent(err error) error {
+	if te, ok := err.(*tokenError); ok && te.err != nil && isUnusableAnswer(te.err) {
+		te.class = Permanent
+	}
+	return err
 }
 
 // wrapError turns an x/oauth2 error into a tokenError whose message carries

@@ -61,7 +61,8 @@ var defaultHTTP = sync.OnceValue(NewHTTPClient)
 // grant_type=authorization_code, code, client_id, code_verifier, redirect_uri
 // and, when configured, client_secret, all in the form body.
 //
-// Errors are safe to show and log; pass them to [Classify].
+// Errors are safe to show and log; pass them to [Classify]. A 2xx answer
+// that is not a usable token is permanent: the code is spent.
 func (c *Client) Exchange(ctx context.Context, p Params, code, verifier secret.String) (*Token, error) {
 	sent := []secret.String{p.ClientSecret, code, verifier}
 	cfg, err := p.config()
@@ -71,7 +72,7 @@ func (c *Client) Exchange(ctx context.Context, p Params, code, verifier secret.S
 	cfg.RedirectURL = p.RedirectURI
 	tok, err := cfg.Exchange(c.context(ctx), code.Reveal(), oauth2.VerifierOption(verifier.Reveal()))
 	if err != nil {
-		return nil, wrapError(err, sent)
+		return nil, codeSpent(wrapError(err, sent))
 	}
 	return newToken(tok, sent)
 }
@@ -114,13 +115,15 @@ func (p Params) config() (*oauth2.Config, error) {
 	}, nil
 }
 
-// context hands our HTTP client to x/oauth2.
+// context hands our HTTP client to x/oauth2, reading numbers leniently.
 func (c *Client) context(ctx context.Context) context.Context {
-	hc := defaultHTTP()
-	if c != nil && c.HTTP != nil {
-		hc = c.HTTP
+	hc := *c.httpClient()
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
 	}
-	return context.WithValue(ctx, oauth2.HTTPClient, hc)
+	hc.Transport = lenientNumbers{base: base}
+	return context.WithValue(ctx, oauth2.HTTPClient, &hc)
 }
 
 // newToken checks and converts x/oauth2's answer. x/oauth2 already refused

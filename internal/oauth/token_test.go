@@ -96,6 +96,11 @@ func TestLenientAnswers(t *testing.T) {
 		{"string expires_in", answer{body: `{"access_token":"at1","expires_in":"3599"}`}, "", 3599 * time.Second},
 		{"negative expires_in", answer{body: `{"access_token":"at1","expires_in":-5}`}, "", 0},
 		{"huge expires_in", answer{body: `{"access_token":"at1","expires_in":99999999999}`}, "", (1<<31 - 1) * time.Second},
+		{"float expires_in", answer{body: `{"access_token":"at1","expires_in":3599.0}`}, "", 3599 * time.Second},
+		{"exponent expires_in", answer{body: `{"access_token":"at1","expires_in":1e3}`}, "", 1000 * time.Second},
+		{"fractional expires_in", answer{body: `{"access_token":"at1","expires_in":59.9}`}, "", 59 * time.Second},
+		{"string float expires_in", answer{body: `{"access_token":"at1","expires_in":"3599.0"}`}, "", 3599 * time.Second},
+		{"huge float expires_in", answer{body: `{"access_token":"at1","expires_in":1e300}`}, "", (1<<31 - 1) * time.Second},
 		{"null refresh_token", answer{body: `{"access_token":"at1","refresh_token":null,"expires_in":60}`}, "", time.Minute},
 		{"empty refresh_token", answer{body: `{"access_token":"at1","refresh_token":""}`}, "", 0},
 		{"rotated refresh token", answer{body: `{"access_token":"at1","refresh_token":"new"}`}, "new", 0},
@@ -194,5 +199,51 @@ func TestRetrieveErrorReachable(t *testing.T) {
 	}
 	if re.ErrorCode != "invalid_client" {
 		t.Errorf("got ErrorCode %q; want invalid_client", re.ErrorCode)
+	}
+}
+
+// TestExchangeSpentCode: once the provider answered 2xx, the code is
+// spent, so an answer that is no usable token is permanent for an
+// exchange (issue 18 item 11), while the same answer to a refresh is
+// transient and answers that are not the provider's stay transient.
+func TestExchangeSpentCode(t *testing.T) {
+	tests := []struct {
+		name              string
+		a                 answer
+		exchange, refresh Class
+	}{
+		{"not json", answer{body: `<html>`}, Permanent, Transient},
+		{"truncated", answer{body: `{"access_token":"a`}, Permanent, Transient},
+		{"empty object", answer{body: `{}`}, Permanent, Transient},
+		{"expires_in a word", answer{body: `{"access_token":"a","expires_in":"soon"}`}, Permanent, Transient},
+		{"html 404", answer{status: 404, ctype: "text/html", body: `<html>not found</html>`}, Transient, Transient},
+		{"503", answer{status: 503}, Transient, Transient},
+		{"invalid_grant", answer{status: 400, body: `{"error":"invalid_grant"}`}, Permanent, Permanent},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEndpoint(t, tt.a)
+			_, err := new(Client).Exchange(t.Context(), e.params(), "code", "verifier")
+			if got, _ := Classify(err); got != tt.exchange {
+				t.Errorf("Exchange: got %v (%v); want %v", got, err, tt.exchange)
+			}
+			_, err = new(Client).Refresh(t.Context(), e.params(), "rt")
+			if got, _ := Classify(err); got != tt.refresh {
+				t.Errorf("Refresh: got %v (%v); want %v", got, err, tt.refresh)
+			}
+		})
+	}
+}
+
+// TestExchangeFloatExpiresIn: a float expires_in is a token, not a
+// failure that spends the code (issue 18 item 11).
+func TestExchangeFloatExpiresIn(t *testing.T) {
+	e := newEndpoint(t, answer{body: `{"access_token":"at1","token_type":"Bearer","expires_in":3599.0,"refresh_token":"rt1"}`})
+	tok, err := new(Client).Exchange(t.Context(), e.params(), "code", "verifier")
+	if err != nil {
+		t.Fatalf("Exchange: %v", err)
+	}
+	if tok.ExpiresIn != 3599*time.Second || tok.Refresh != "rt1" {
+		t.Errorf("got %v, %q; want 3599s, rt1", tok.ExpiresIn, tok.Refresh.Reveal())
 	}
 }

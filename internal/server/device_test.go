@@ -18,12 +18,17 @@ import (
 // startDevice starts a server whose one account uses the device flow
 // against p, served in memory so that the synctest clock drives polling.
 func startDevice(t *testing.T, p *testidp.Provider) *harness {
+	return startDeviceWith(t, p, &http.Client{Transport: p.Transport()})
+}
+
+// startDeviceWith is startDevice with the HTTP client hc.
+func startDeviceWith(t *testing.T, p *testidp.Provider, hc *http.Client) *harness {
 	ac := testAccount("dev")
 	ac.AuthFlow, ac.DeviceAuthURI, ac.TokenURI = config.FlowDevice, p.DeviceURI(), p.TokenURI()
 	ctx, cancel := context.WithCancel(t.Context())
 	h := &harness{t: t, runner: &fakeRunner{}}
 	h.s = New(ctx, Options{
-		Config: testConfig(ac), Tokens: &oauth.Client{HTTP: &http.Client{Transport: p.Transport()}},
+		Config: testConfig(ac), Tokens: &oauth.Client{HTTP: hc},
 		RunCommand: h.runner.run, Listeners: Listeners{HTTPPort: 8080}, Shutdown: cancel,
 	})
 	h.s.Start()

@@ -90,6 +90,9 @@ func (t memTransport) RoundTrip(req *http.Request) (resp *http.Response, err err
 				panic(v)
 			}
 			resp, err = nil, errors.New("testidp: connection closed without an answer")
+			if cerr := req.Context().Err(); cerr != nil {
+				resp, err = nil, cerr // as net/http's transport says it
+			}
 		}
 	}()
 	t.h.ServeHTTP(rec, sreq)

@@ -152,7 +152,7 @@ func (p *Provider) deviceAuth(w http.ResponseWriter, r *http.Request) {
 	p.dev.byCode[code], p.dev.byUser[g.userCode], p.dev.lastUser = g, g, g.userCode
 	verify := p.srv.URL + PathDeviceVerify
 	body := map[string]any{"device_code": code, "user_code": g.userCode, "verification_uri": verify,
-		"expires_in": int64(p.dev.lifetime / time.Second), "interval": int64(p.dev.interval / time.Second)}
+		"expires_in": p.numberLocked(int64(p.dev.lifetime / time.Second)), "interval": p.numberLocked(int64(p.dev.interval / time.Second))}
 	if !p.dev.noComplete {
 		body["verification_uri_complete"] = verify + "?user_code=" + url.QueryEscape(g.userCode)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"time"
 )
 
 // Fault is an answer given instead of the endpoint's own.
@@ -15,6 +16,15 @@ type Fault struct {
 	OAuthError  string      // e.g. "invalid_grant"
 	Description string      // error_description with OAuthError
 	Hang        bool        // answer nothing until the client gives up or Close
+	// Delay holds the answer back this long (less when the client gives up
+	// or Close, and then nothing is answered). A Fault with only a Delay
+	// lets the endpoint answer as usual afterwards: a slow provider.
+	Delay time.Duration
+}
+
+// onlyDelay reports whether f is a slow answer rather than a wrong one.
+func (f Fault) onlyDelay() bool {
+	return f.Status == 0 && f.RetryAfter == "" && f.Header == nil && f.Body == "" && f.OAuthError == "" && !f.Hang
 }
 
 // FailNext makes the next n requests to endpoint (a path such as PathToken,
@@ -50,8 +60,13 @@ func (p *Provider) intercept(next http.Handler) http.Handler {
 			return
 		}
 		if f, ok := p.nextFault(r.URL.Path); ok {
-			p.serveFault(w, r, f)
-			return
+			if !p.delay(r, f.Delay) {
+				panic(http.ErrAbortHandler) // the client gave up: answer nothing
+			}
+			if !f.onlyDelay() {
+				p.serveFault(w, r, f)
+				return
+			}
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -69,6 +84,24 @@ func (p *Provider) nextFault(endpoint string) (Fault, bool) {
 	}
 	p.faults[endpoint] = q[1:]
 	return q[0], true
+}
+
+// delay waits d; false when the client gave up first. It does not watch
+// Close, which ends the requests of real connections anyway: a channel
+// made outside a synctest bubble would keep the bubble's clock from
+// moving.
+func (p *Provider) delay(r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
 }
 
 func (p *Provider) serveFault(w http.ResponseWriter, r *http.Request, f Fault) {

@@ -30,6 +30,7 @@
 //	func (p *Provider) SetIssueRefresh(on bool)     // default on; off: no refresh tokens at all
 //	func (p *Provider) SetLogin(l Login)            // LoginApprove (default), LoginDeny, LoginPage
 //	func (p *Provider) RevokeRefreshTokens()        // every live refresh token now gives invalid_grant
+//	func (p *Provider) SetFloatNumbers(on bool)     // expires_in and interval as JSON floats (3600.0)
 //
 // Without rotation, a refresh answer carries no refresh_token (as Google's
 // do) and the old one stays valid.
@@ -43,6 +44,8 @@
 // A Fault answers instead of the endpoint: Status (default 400 with an
 // OAuthError, else 503), RetryAfter, extra Header, Body (raw; default the
 // OAuthError as JSON), or Hang: block until the client gives up or Close.
+// Its Delay holds the answer back; a Fault with only a Delay is a slow
+// answer of the endpoint itself.
 //
 // # Inspection
 //
@@ -110,6 +113,7 @@ type Provider struct {
 	tokenType string
 	rotate    bool
 	noRefresh bool
+	floats    bool // numbers of answers written as 3600.0
 	login     Login
 	faults    map[string][]Fault
 	outage    *Fault
@@ -221,6 +225,15 @@ func (p *Provider) SetLogin(l Login) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.login = l
+}
+
+// SetFloatNumbers makes token and device answers write expires_in and
+// interval as JSON floats (3600.0), which JSON allows and some providers
+// send.
+func (p *Provider) SetFloatNumbers(on bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.floats = on
 }
 
 // RevokeRefreshTokens invalidates every refresh token issued so far.

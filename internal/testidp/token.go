@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -26,11 +27,11 @@ type errorBody struct {
 }
 
 type tokenBody struct {
-	AccessToken  string `json:"access_token"`
-	TokenType    string `json:"token_type,omitempty"`
-	ExpiresIn    int64  `json:"expires_in,omitempty"`
-	RefreshToken string `json:"refresh_token,omitempty"`
-	Scope        string `json:"scope,omitempty"`
+	AccessToken  string      `json:"access_token"`
+	TokenType    string      `json:"token_type,omitempty"`
+	ExpiresIn    json.Number `json:"expires_in,omitempty"` // "" omits it
+	RefreshToken string      `json:"refresh_token,omitempty"`
+	Scope        string      `json:"scope,omitempty"`
 }
 
 func badRequest(code, desc string) *oauthError {
@@ -166,8 +167,10 @@ func (p *Provider) issueLocked(grantType string, g grant, withRefresh bool) *tok
 	b := &tokenBody{
 		AccessToken: p.nextTokenLocked("at"),
 		TokenType:   p.tokenType,
-		ExpiresIn:   int64(p.lifetime / time.Second),
 		Scope:       g.scope,
+	}
+	if secs := int64(p.lifetime / time.Second); secs > 0 {
+		b.ExpiresIn = p.numberLocked(secs)
 	}
 	if withRefresh {
 		b.RefreshToken = p.nextTokenLocked("rt")
@@ -178,10 +181,19 @@ func (p *Provider) issueLocked(grantType string, g grant, withRefresh bool) *tok
 		ClientID:  g.clientID,
 		Access:    b.AccessToken,
 		Refresh:   b.RefreshToken,
-		ExpiresIn: time.Duration(b.ExpiresIn) * time.Second,
+		ExpiresIn: p.lifetime.Truncate(time.Second),
 		Time:      time.Now(),
 	})
 	return b
+}
+
+// numberLocked writes n as JSON, as a float when SetFloatNumbers is on.
+func (p *Provider) numberLocked(n int64) json.Number {
+	s := strconv.FormatInt(n, 10)
+	if p.floats {
+		s += ".0"
+	}
+	return json.Number(s)
 }
 
 // nextTokenLocked returns "<prefix>-<n>-<random>".
