@@ -54,16 +54,17 @@ func (s *Server) restore(data []byte) ctl.Response {
 	if err != nil {
 		return errorf("restore: %v", err)
 	}
-	restored := s.applyDump(tokens)
-	s.events.changed()
+	restored := s.applyDump(tokens, nil)
+	s.persister.Changed()
 	return ok(fmt.Sprint(restored))
 }
 
-// applyDump makes the dumped tokens active where restore allows it and
-// returns how many it restored. Accounts that are not configured are
+// applyDump makes the dumped tokens active where restore allows it, except
+// for accounts for which skip (when not nil) is true, and returns how many
+// it restored. Accounts that are not configured are
 // counted, not named: a forged dump may name millions; a configured account
 // is named once, whatever the dump repeats.
-func (s *Server) applyDump(tokens []dumpedToken) int {
+func (s *Server) applyDump(tokens []dumpedToken, skip func(account string) bool) int {
 	s.resolveForRestore(tokens)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -74,6 +75,8 @@ func (s *Server) applyDump(tokens []dumpedToken) int {
 		switch {
 		case a == nil:
 			unknown++
+		case skip != nil && skip(t.name):
+			skipped[t.name] = "its token was revoked or invalidated since the server started"
 		case a.cfg.SecurityDigest() != t.digest:
 			skipped[t.name] = "its security-relevant settings changed"
 		case a.phase == phaseActive:

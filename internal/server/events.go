@@ -39,9 +39,9 @@ type tokenEvent struct {
 // at a time and in order.
 type eventQueue struct {
 	wake chan struct{} // buffered 1: the queue became non-empty
-	// tokens is buffered 1: a token changed (with or without an event);
-	// the persister waits on it.
-	tokens chan struct{}
+	// pushed, when set, is called with every event pushed (the persister's
+	// wake-up), with the pusher's locks held.
+	pushed func(account, kind string)
 
 	mu      sync.Mutex // guards queue and dropped
 	queue   []tokenEvent
@@ -49,7 +49,7 @@ type eventQueue struct {
 }
 
 func newEventQueue() *eventQueue {
-	return &eventQueue{wake: make(chan struct{}, 1), tokens: make(chan struct{}, 1)}
+	return &eventQueue{wake: make(chan struct{}, 1)}
 }
 
 // push queues an event; it never blocks.
@@ -62,11 +62,10 @@ func (q *eventQueue) push(account, kind string) {
 	q.queue = append(q.queue, tokenEvent{account: account, kind: kind})
 	q.mu.Unlock()
 	wake(q.wake)
-	q.changed()
+	if q.pushed != nil {
+		q.pushed(account, kind)
+	}
 }
-
-// changed records that a token changed; it never blocks.
-func (q *eventQueue) changed() { wake(q.tokens) }
 
 // wake makes a non-blocking send on a channel buffered 1.
 func wake(c chan struct{}) {

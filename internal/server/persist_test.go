@@ -3,12 +3,14 @@ package server
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -17,104 +19,15 @@ import (
 
 	"github.com/pizauth-go/pizauth/internal/config"
 	"github.com/pizauth-go/pizauth/internal/ctl"
+	"github.com/pizauth-go/pizauth/internal/persist"
+	"github.com/pizauth-go/pizauth/internal/secret"
 )
-
-func TestWriteFileAtomic(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "state", "pizauth")
-	path := filepath.Join(dir, "state.age")
-	for _, content := range []string{"first", "second, longer", "3"} {
-		if err := writeFileAtomic(path, []byte(content)); err != nil {
-			t.Fatal(err)
-		}
-		if got, err := os.ReadFile(path); err != nil || string(got) != content {
-			t.Errorf("got %q, %v; want %q", got, err, content)
-		}
-	}
-	checkMode(t, path, 0o600)
-	checkMode(t, dir, 0o700|os.ModeDir)
-	checkOnlyFile(t, dir, "state.age")
-
-	// A failed rename leaves the old file and no temporary file.
-	blocked := filepath.Join(dir, "sub")
-	if err := os.Mkdir(blocked, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(blocked, "x"), nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := writeFileAtomic(blocked, []byte("new")); err == nil {
-		t.Errorf("writing over a non-empty directory succeeded; want an error")
-	}
-	os.RemoveAll(blocked)
-	checkOnlyFile(t, dir, "state.age")
-}
-
-func checkMode(t *testing.T, path string, want os.FileMode) {
-	t.Helper()
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := fi.Mode(); got != want {
-		t.Errorf("%s: got mode %v; want %v", path, got, want)
-	}
-}
-
-func checkOnlyFile(t *testing.T, dir, name string) {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(entries) != 1 || entries[0].Name() != name {
-		var names []string
-		for _, e := range entries {
-			names = append(names, e.Name())
-		}
-		t.Errorf("got files %q in %s; want only %q", names, dir, name)
-	}
-}
-
-// TestWriteFileAtomicNeverPartial reads the file while it is rewritten:
-// every read sees one whole version.
-func TestWriteFileAtomicNeverPartial(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.age")
-	versions := [][]byte{bytes.Repeat([]byte("a"), 1<<20), bytes.Repeat([]byte("b"), 1<<19)}
-	if err := writeFileAtomic(path, versions[0]); err != nil {
-		t.Fatal(err)
-	}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			got, err := os.ReadFile(path)
-			if err != nil || !(bytes.Equal(got, versions[0]) || bytes.Equal(got, versions[1])) {
-				t.Errorf("read %d bytes (%v); want one whole version", len(got), err)
-				return
-			}
-		}
-	})
-	for i := range 50 {
-		if err := writeFileAtomic(path, versions[i%2]); err != nil {
-			t.Error(err)
-			break
-		}
-	}
-	close(stop)
-	wg.Wait()
-}
 
 // persistFixture is a configuration with persist_file set, and the age
 // identity that decrypts it.
 type persistFixture struct {
-	cfg     *config.Config
-	id      *age.X25519Identity
-	keyFile string
+	cfg *config.Config
+	id  *age.X25519Identity
 }
 
 func newPersistFixture(t *testing.T) persistFixture {
@@ -123,16 +36,57 @@ func newPersistFixture(t *testing.T) persistFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	keyFile := filepath.Join(dir, "key.txt")
-	if err := os.WriteFile(keyFile, []byte("# test key\n"+id.String()+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	cfg := testConfig(testAccount("work"), testAccount("home"))
-	cfg.PersistFile = filepath.Join(dir, "state", "state.age")
+	cfg.PersistFile = filepath.Join(t.TempDir(), "state", "state.age")
 	cfg.PersistRecipients = []string{id.Recipient().String()}
-	cfg.PersistIdentityCmd = "cat '" + keyFile + "'"
-	return persistFixture{cfg: cfg, id: id, keyFile: keyFile}
+	cfg.PersistIdentityCmd = "print-identity"
+	return persistFixture{cfg: cfg, id: id}
+}
+
+// identity is a persist_identity_cmd that prints the fixture's identity
+// while ok is true, and fails otherwise.
+type identity struct {
+	id *age.X25519Identity
+
+	mu   sync.Mutex // guards fail and runs
+	fail bool
+	runs int
+}
+
+func (i *identity) output(_ context.Context, _ *slog.Logger, _, _ string, _ []string, _ time.Duration) ([]byte, error) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.runs++
+	if i.fail {
+		return nil, errors.New("exit status 1")
+	}
+	return []byte("# test key\n" + i.id.String() + "\n"), nil
+}
+
+func (i *identity) setFail(fail bool) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.fail = fail
+}
+
+// startPersisting is start with persist_file opened as Run opens it, and
+// persist_identity_cmd answered by id.
+func startPersisting(t *testing.T, cfg *config.Config, id *identity) (h *harness, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	h = &harness{t: t, idp: &fakeProvider{}, runner: &fakeRunner{}}
+	h.s = New(ctx, Options{
+		Config: cfg, Tokens: h.idp, RunCommand: h.runner.run,
+		Listeners: Listeners{HTTPPort: 8080}, Shutdown: cancel,
+	})
+	h.s.output = id.output
+	if err := h.s.openPersistFile(); err != nil {
+		t.Fatalf("openPersistFile: %v", err)
+	}
+	h.s.Start()
+	stop = sync.OnceFunc(func() { cancel(); h.s.Wait() })
+	t.Cleanup(stop)
+	return h, stop
 }
 
 // decrypt returns the tokens in the fixture's persist_file.
@@ -157,13 +111,50 @@ func (f persistFixture) decrypt(t *testing.T) []dumpedToken {
 	return tokens
 }
 
+// write seals tokens into the fixture's persist_file.
+func (f persistFixture) write(t *testing.T, tokens ...dumpedToken) {
+	t.Helper()
+	dump, err := encodeDump(tokens)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := persist.Seal(dump, f.cfg.PersistRecipients)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := persist.WriteFileAtomic(f.cfg.PersistFile, sealed); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// saved is a token for account name as the fixture's configuration has it.
+func (f persistFixture) saved(name, access string) dumpedToken {
+	var digest [32]byte
+	for _, ac := range f.cfg.Accounts {
+		if ac.Name == name {
+			digest = ac.SecurityDigest()
+		}
+	}
+	t0 := time.Now().Truncate(time.Second)
+	return dumpedToken{name: name, digest: digest, access: secret.String(access), refresh: secret.String("refresh-" + access),
+		obtained: t0, expiry: t0.Add(time.Hour)}
+}
+
+func names(tokens []dumpedToken) string {
+	var out []string
+	for _, t := range tokens {
+		out = append(out, t.name+"="+t.access.Reveal())
+	}
+	return strings.Join(out, " ")
+}
+
 // TestPersistAfterTokenChanges checks that the persister writes after a
 // token arrives and after it is revoked, so that a revoked token leaves
 // the disk too.
 func TestPersistAfterTokenChanges(t *testing.T) {
 	f := newPersistFixture(t)
 	synctest.Test(t, func(t *testing.T) {
-		h := start(t, f.cfg)
+		h, _ := startPersisting(t, f.cfg, &identity{id: f.id})
 		h.authorise("work")
 		synctest.Wait()
 		token := h.token("work")
@@ -173,101 +164,158 @@ func TestPersistAfterTokenChanges(t *testing.T) {
 			t.Errorf("persist_file contains the token")
 		}
 		if got := f.decrypt(t); len(got) != 1 || got[0].name != "work" || got[0].access.Reveal() != token {
-			t.Errorf("got %d tokens in persist_file; want the work token", len(got))
+			t.Errorf("got %q in persist_file; want the work token", names(got))
 		}
 		h.do(ctl.Request{Cmd: ctl.CmdRevoke, Account: "work"})
 		synctest.Wait()
 		if got := f.decrypt(t); len(got) != 0 {
-			t.Errorf("got %d tokens in persist_file after revoke; want 0", len(got))
+			t.Errorf("got %q in persist_file after revoke; want nothing", names(got))
+		}
+	})
+}
+
+// TestPersistLastChangeAtShutdown revokes a token after the server's
+// context is done, as a request served during shutdown does: the revoke
+// still reaches the disk.
+func TestPersistLastChangeAtShutdown(t *testing.T) {
+	f := newPersistFixture(t)
+	synctest.Test(t, func(t *testing.T) {
+		h, stop := startPersisting(t, f.cfg, &identity{id: f.id})
+		h.authorise("work")
+		synctest.Wait()
+		if got := f.decrypt(t); len(got) != 1 {
+			t.Fatalf("got %q in persist_file; want the work token", names(got))
+		}
+		h.s.shutdown()
+		synctest.Wait()
+		h.do(ctl.Request{Cmd: ctl.CmdRevoke, Account: "work"})
+		stop()
+		if got := f.decrypt(t); len(got) != 0 {
+			t.Errorf("got %q in persist_file after a revoke during shutdown; want nothing", names(got))
 		}
 	})
 }
 
 func TestPersistRestoreAtStart(t *testing.T) {
 	f := newPersistFixture(t)
-	a := New(t.Context(), Options{Config: f.cfg})
-	obtained := time.Now().Truncate(time.Second)
-	a.applyDump([]dumpedToken{{
-		name: "work", digest: f.cfg.Accounts[0].SecurityDigest(),
-		access: "persisted-access", refresh: "persisted-refresh", obtained: obtained, expiry: obtained.Add(time.Hour),
-	}})
-	if _, err := a.persist(); err != nil {
-		t.Fatal(err)
-	}
-
-	var logged bytes.Buffer
-	b := New(t.Context(), Options{Config: f.cfg, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
-	b.restorePersisted(t.Context())
-	b.mu.Lock()
-	w := b.accounts["work"]
-	got := w.phase == phaseActive && w.token.access.Reveal() == "persisted-access" && w.token.refresh.Reveal() == "persisted-refresh"
-	b.mu.Unlock()
-	if !got {
-		t.Errorf("work not restored from persist_file; log:\n%s", logged.String())
-	}
-	if !strings.Contains(logged.String(), "restored=1") {
-		t.Errorf("got log %q; want it to say 1 account was restored", logged.String())
-	}
+	f.write(t, f.saved("work", "persisted-access"))
+	synctest.Test(t, func(t *testing.T) {
+		h, _ := startPersisting(t, f.cfg, &identity{id: f.id})
+		synctest.Wait()
+		if got := h.token("work"); got != "persisted-access" {
+			t.Errorf("token after restart = %q; want the persisted one", got)
+		}
+	})
 }
 
-func TestPersistBadFilesAreIgnored(t *testing.T) {
+// TestPersistUnreadFileIsNeverOverwritten starts with a
+// persist_identity_cmd that fails (a locked password manager): the file
+// keeps its tokens while new ones arrive, the user hears of it, and the
+// reload after the command works again restores the file and then saves
+// old and new tokens together.
+func TestPersistUnreadFileIsNeverOverwritten(t *testing.T) {
+	f := newPersistFixture(t)
+	f.write(t, f.saved("work", "saved-work"), f.saved("home", "saved-home"))
+	before, err := os.ReadFile(f.cfg.PersistFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	synctest.Test(t, func(t *testing.T) {
+		id := &identity{id: f.id, fail: true}
+		h, _ := startPersisting(t, f.cfg, id)
+		synctest.Wait()
+		if got := h.runner.runs("error_notify_cmd"); len(got) != 1 || !strings.Contains(envValue(got[0].env, "PIZAUTH_MSG"), "not overwritten") {
+			t.Errorf("error_notify_cmd runs = %v; want one saying the file is kept", got)
+		}
+		h.authorise("home")
+		h.do(ctl.Request{Cmd: ctl.CmdRevoke, Account: "work"})
+		synctest.Wait()
+		if after, _ := os.ReadFile(f.cfg.PersistFile); !bytes.Equal(after, before) {
+			t.Fatalf("persist_file was overwritten before it was read")
+		}
+
+		id.setFail(false)
+		h.s.reconfigurePersistFile() // as reload does
+		synctest.Wait()
+		// home got a new token meanwhile and keeps it; work was revoked
+		// meanwhile and stays revoked.
+		if got := names(f.decrypt(t)); got != "home="+h.token("home") {
+			t.Errorf("persist_file after the restore holds %q; want only home's new token", got)
+		}
+	})
+}
+
+func TestPersistBadFilesAreKept(t *testing.T) {
 	f := newPersistFixture(t)
 	other, err := age.GenerateX25519Identity()
 	if err != nil {
 		t.Fatal(err)
 	}
-	foreign, err := seal(sampleDump(t), []string{other.Recipient().String()})
+	dump, err := encodeDump([]dumpedToken{f.saved("work", "w")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	notDump, err := seal([]byte("not a dump"), f.cfg.PersistRecipients)
+	foreign, err := persist.Seal(dump, []string{other.Recipient().String()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	good, err := seal(sampleDump(t), f.cfg.PersistRecipients)
+	notDump, err := persist.Seal([]byte("not a dump"), f.cfg.PersistRecipients)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
-		name     string
-		content  []byte
-		identity string // persist_identity_cmd
-		want     string // in the log
+		name    string
+		content []byte
+		want    string // in the message to error_notify_cmd
 	}{
-		{"garbage", []byte("garbage\n"), f.cfg.PersistIdentityCmd, "level=WARN"},
-		{"truncated", good[:len(good)-10], f.cfg.PersistIdentityCmd, "level=WARN"},
-		{"foreign recipient", foreign, f.cfg.PersistIdentityCmd, "did not match any of the recipients"},
-		{"not a dump inside", notDump, f.cfg.PersistIdentityCmd, "not a pizauth dump"},
-		{"identity command fails", good, "exit 3", "persist_identity_cmd: exit status 3"},
-		{"identity command prints no identity", good, "echo hello", "did not print an age identity"},
-		{"no identity command", good, "", "persist_identity_cmd is not set"},
+		{"garbage", []byte("garbage\n"), "decrypting"},
+		{"foreign recipient", foreign, "did not match any of the recipients"},
+		{"not a dump inside", notDump, "not a pizauth dump"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := writeFileAtomic(f.cfg.PersistFile, tt.content); err != nil {
+			if err := persist.WriteFileAtomic(f.cfg.PersistFile, tt.content); err != nil {
 				t.Fatal(err)
 			}
-			cfg := *f.cfg
-			cfg.PersistIdentityCmd = tt.identity
-			var logged bytes.Buffer
-			s := New(context.Background(), Options{Config: &cfg, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
-			s.restorePersisted(t.Context())
-			if !strings.Contains(logged.String(), tt.want) {
-				t.Errorf("got log %q; want it to contain %q", logged.String(), tt.want)
-			}
-			if st := s.status(); strings.Contains(st, "Active") {
-				t.Errorf("got status %q; want no token", st)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				h, stop := startPersisting(t, f.cfg, &identity{id: f.id})
+				synctest.Wait()
+				if got := h.runner.runs("error_notify_cmd"); len(got) != 1 || !strings.Contains(envValue(got[0].env, "PIZAUTH_MSG"), tt.want) {
+					t.Errorf("error_notify_cmd runs = %v; want one containing %q", got, tt.want)
+				}
+				h.authorise("home")
+				stop()
+				if got, _ := os.ReadFile(f.cfg.PersistFile); !bytes.Equal(got, tt.content) {
+					t.Errorf("an unreadable persist_file was overwritten")
+				}
+			})
 		})
 	}
 }
 
-func TestNoPersistFileTouchesNothing(t *testing.T) {
-	cfg := testConfig(testAccount("work"))
-	s := New(t.Context(), Options{Config: cfg})
-	if file, err := s.persist(); file != "" || err != nil {
-		t.Errorf("persist() = %q, %v; want nothing done", file, err)
+// TestPersistFileMustBeRegular puts a FIFO at persist_file: the server
+// refuses it at once instead of waiting forever for a writer.
+func TestPersistFileMustBeRegular(t *testing.T) {
+	f := newPersistFixture(t)
+	if err := os.MkdirAll(filepath.Dir(f.cfg.PersistFile), 0o700); err != nil {
+		t.Fatal(err)
 	}
+	if err := syscall.Mkfifo(f.cfg.PersistFile, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := New(t.Context(), Options{Config: f.cfg})
+	if err := s.openPersistFile(); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("openPersistFile with a FIFO: got %v; want an error saying it is not a regular file", err)
+	}
+}
+
+func TestNoPersistFileTouchesNothing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h, stop := startPersisting(t, testConfig(testAccount("work")), &identity{})
+		h.authorise("work")
+		synctest.Wait()
+		stop()
+	})
 }
 
 // TestReloadPersistsAtOnce checks that a reload that sets persist_file
@@ -294,4 +342,15 @@ account "work" { auth_uri = "https://idp.example/authorize"; token_uri = "https:
 			t.Errorf("got %d tokens; want none", len(got))
 		}
 	})
+}
+
+func checkMode(t *testing.T, path string, want os.FileMode) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fi.Mode(); got != want {
+		t.Errorf("%s: got mode %v; want %v", path, got, want)
+	}
 }

@@ -41,10 +41,10 @@ func (s *Server) reload(ctx context.Context) ctl.Response {
 	s.mu.Unlock()
 	s.resolveAll(s.ctx, cfg, running)
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.applyConfigLocked(cfg)
-	s.events.changed() // persist_file and its recipients may have changed
+	s.mu.Unlock()
 	s.log.Info("configuration reloaded", "accounts", len(cfg.Accounts))
+	s.reconfigurePersistFile() // persist_file and its recipients may have changed
 	return ok("")
 }
 

@@ -61,7 +61,9 @@ func Run(ctx context.Context, o RunOptions) error {
 	if inherited {
 		s.log.Info("using the control socket passed by the service manager", "socket", control.Path())
 	}
-	s.restorePersisted(ctx)
+	if err := s.openPersistFile(); err != nil {
+		return err
+	}
 	s.Start()
 	s.wg.Go(func() { s.reloadOn(ctx, o.Reload) })
 	var serving sync.WaitGroup

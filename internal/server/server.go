@@ -17,6 +17,7 @@ import (
 
 	"github.com/pizauth-go/pizauth/internal/config"
 	"github.com/pizauth-go/pizauth/internal/oauth"
+	"github.com/pizauth-go/pizauth/internal/persist"
 	"github.com/pizauth-go/pizauth/internal/secret"
 	"github.com/pizauth-go/pizauth/internal/shellcmd"
 )
@@ -72,6 +73,7 @@ type Server struct {
 	wallClockAlarm bool
 	sched          *scheduler
 	events         *eventQueue
+	persister      *persist.Persister
 	ctx            context.Context // root of all background work
 	wg             sync.WaitGroup  // background work
 	restoreMu      sync.Mutex      // serialises restores (see restore)
@@ -112,6 +114,8 @@ func New(ctx context.Context, o Options) *Server {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.persister = s.newPersister()
+	s.events.pushed = s.tokenChanged
 	if s.tokens == nil {
 		s.tokens = &oauth.Client{HTTP: oauth.NewHTTPClient()}
 	}
@@ -132,12 +136,16 @@ func New(ctx context.Context, o Options) *Server {
 func (s *Server) Start() {
 	s.wg.Go(func() { s.sched.run(s.ctx, s.onDue, s.wallClockAlarm) })
 	s.wg.Go(func() { s.events.run(s.ctx, s.deliverEvent) })
-	s.wg.Go(func() { s.persistLoop(s.ctx) })
+	s.wg.Go(func() { s.persister.Run(s.ctx) })
 }
 
 // Wait blocks until all background work has stopped, which happens once the
-// root context is done.
-func (s *Server) Wait() { s.wg.Wait() }
+// root context is done, then saves the last token changes to persist_file.
+// Call it once no request is being served.
+func (s *Server) Wait() {
+	s.wg.Wait()
+	s.persister.Close()
+}
 
 // background runs f in a goroutine owned by the server.
 func (s *Server) background(f func(ctx context.Context)) {

@@ -1,0 +1,57 @@
+package persist
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+
+	"filippo.io/age"
+
+	"github.com/pizauth-go/pizauth/internal/config"
+)
+
+// Seal encrypts data with age to recipients (as persist_recipients holds
+// them).
+func Seal(data []byte, recipients []string) ([]byte, error) {
+	recs := make([]age.Recipient, len(recipients))
+	for i, r := range recipients {
+		rec, err := config.ParseRecipient(r)
+		if err != nil {
+			return nil, fmt.Errorf("persist_recipients %q: %w", r, err)
+		}
+		recs[i] = rec
+	}
+	var buf bytes.Buffer
+	w, err := age.Encrypt(&buf, recs...)
+	if err != nil {
+		return nil, fmt.Errorf("age: %w", err)
+	}
+	if _, err := w.Write(data); err != nil {
+		return nil, fmt.Errorf("age: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("age: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Open decrypts what Seal made with the identities in identityText (as
+// persist_identity_cmd prints them), reading at most MaxFile bytes.
+func Open(sealed, identityText []byte) ([]byte, error) {
+	ids, err := age.ParseIdentities(bytes.NewReader(identityText))
+	if err != nil {
+		return nil, fmt.Errorf("persist_identity_cmd did not print an age identity: %w", err)
+	}
+	r, err := age.Decrypt(bytes.NewReader(sealed), ids...)
+	if err != nil {
+		return nil, fmt.Errorf("decrypting: %w", err)
+	}
+	data, err := io.ReadAll(io.LimitReader(r, MaxFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("decrypting: %w", err)
+	}
+	if len(data) > MaxFile {
+		return nil, fmt.Errorf("decrypted state larger than %d bytes", MaxFile)
+	}
+	return data, nil
+}

@@ -1,0 +1,222 @@
+package persist
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"filippo.io/age"
+)
+
+// fakeHost is a server whose state is a string.
+type fakeHost struct {
+	mu       sync.Mutex // guards the fields below
+	state    string
+	restored []string
+	reported []string
+}
+
+func (h *fakeHost) State() ([]byte, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return []byte(h.state), nil
+}
+
+func (h *fakeHost) Restore(state []byte, skip func(string) bool) (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.restored = append(h.restored, string(state))
+	return 1, nil
+}
+
+func (h *fakeHost) ReportError(msg string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.reported = append(h.reported, msg)
+}
+
+func (h *fakeHost) set(state string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.state = state
+}
+
+func (h *fakeHost) reports() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.reported...)
+}
+
+// faultyDisk writes with WriteFileAtomic unless full is set.
+type faultyDisk struct {
+	mu     sync.Mutex // guards full and writes
+	full   bool
+	writes int
+}
+
+var errDiskFull = errors.New("no space left on device")
+
+func (d *faultyDisk) write(path string, data []byte) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.writes++
+	if d.full {
+		return errDiskFull
+	}
+	return WriteFileAtomic(path, data)
+}
+
+func (d *faultyDisk) setFull(full bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.full = full
+}
+
+func (d *faultyDisk) count() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.writes
+}
+
+type fixture struct {
+	id       *age.X25519Identity
+	settings Settings
+	host     *fakeHost
+	disk     *faultyDisk
+	p        *Persister
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{id: id, host: &fakeHost{}, disk: &faultyDisk{},
+		settings: Settings{File: filepath.Join(t.TempDir(), "state.age"), Recipients: []string{id.Recipient().String()}, IdentityCmd: "id"}}
+	f.p = New(Options{Host: f.host, Write: f.disk.write, Output: f.identity})
+	return f
+}
+
+func (f *fixture) identity(context.Context, *slog.Logger, string, string, []string, time.Duration) ([]byte, error) {
+	return []byte(f.id.String()), nil
+}
+
+// onDisk decrypts the file; "" when there is none.
+func (f *fixture) onDisk(t *testing.T) string {
+	t.Helper()
+	sealed, err := ReadFile(f.settings.File)
+	if errors.Is(err, os.ErrNotExist) {
+		return ""
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	state, err := Open(sealed, []byte(f.id.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(state)
+}
+
+// run configures the persister and runs it until the returned stop is
+// called, which also closes it.
+func (f *fixture) run(t *testing.T) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	if err := f.p.Configure(ctx, f.settings); err != nil {
+		t.Fatalf("Configure: %v", err)
+	}
+	done := make(chan struct{})
+	go func() { f.p.Run(ctx); close(done) }()
+	return sync.OnceFunc(func() { cancel(); <-done; f.p.Close() })
+}
+
+// TestFailedWritesAreRetriedAndReported fills the disk: the failure
+// reaches the user once, the write is retried until the disk has room
+// again, and the state that reaches the disk is the latest.
+func TestFailedWritesAreRetriedAndReported(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t)
+		stop := f.run(t)
+		defer stop()
+		f.host.set("one")
+		f.p.Changed()
+		synctest.Wait()
+		if got := f.onDisk(t); got != "one" {
+			t.Fatalf("on disk: %q; want %q", got, "one")
+		}
+		f.disk.setFull(true)
+		f.host.set("two")
+		f.p.Changed()
+		time.Sleep(10 * time.Minute)
+		synctest.Wait()
+		if got := f.host.reports(); len(got) != 1 || !strings.Contains(got[0], errDiskFull.Error()) {
+			t.Errorf("reported %q; want the disk full error once", got)
+		}
+		if n := f.disk.count(); n < 5 || n > 20 {
+			t.Errorf("%d writes in 10 minutes of a full disk; want a retry at a growing interval", n)
+		}
+		f.disk.setFull(false)
+		time.Sleep(retryMax)
+		synctest.Wait()
+		if got := f.onDisk(t); got != "two" {
+			t.Errorf("on disk after the disk has room: %q; want %q", got, "two")
+		}
+	})
+}
+
+// TestFailedWriteOfADropRemovesTheFile revokes a token when the disk is
+// full: the old file, which still holds it, is removed, so that a restart
+// cannot restore it.
+func TestFailedWriteOfADropRemovesTheFile(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t)
+		stop := f.run(t)
+		f.host.set("work=token")
+		f.p.Changed()
+		synctest.Wait()
+		f.disk.setFull(true)
+		f.host.set("")
+		f.p.Dropped("work")
+		synctest.Wait()
+		if _, err := os.Stat(f.settings.File); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("persist_file after a failed write of a revoke: %v; want it removed", err)
+		}
+		if got := f.host.reports(); len(got) != 1 || !strings.Contains(got[0], "removed") {
+			t.Errorf("reported %q; want one saying the file was removed", got)
+		}
+		f.disk.setFull(false)
+		stop()
+		if got := f.onDisk(t); got != "" {
+			t.Errorf("on disk after shutdown: %q; want the empty state", got)
+		}
+	})
+}
+
+// TestCloseWritesTheLastChange makes a change after Run stopped: Close
+// writes it.
+func TestCloseWritesTheLastChange(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t)
+		ctx, cancel := context.WithCancel(t.Context())
+		if err := f.p.Configure(ctx, f.settings); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		f.p.Run(ctx)
+		f.host.set("last")
+		f.p.Dropped("work")
+		f.p.Close()
+		if got := f.onDisk(t); got != "last" {
+			t.Errorf("on disk after Close: %q; want %q", got, "last")
+		}
+	})
+}
