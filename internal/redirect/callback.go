@@ -1,6 +1,7 @@
 package redirect
 
 import (
+	"html"
 	"net/http"
 	"net/url"
 	"time"
@@ -38,7 +39,7 @@ func discardBody(w http.ResponseWriter) {
 // respond decides the page for a request.
 func (l *Listener) respond(r *http.Request) Page {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		return Page{Status: http.StatusMethodNotAllowed, Body: "method not allowed\n"}
+		return Page{Status: http.StatusMethodNotAllowed, Body: "method not allowed"}
 	}
 	cb, reject := parseCallback(r.URL.Path, r.URL.RawQuery)
 	if reject != nil {
@@ -51,7 +52,7 @@ func (l *Listener) respond(r *http.Request) Page {
 	}
 	cb.TLS = l.tls
 	if !l.active.enter() {
-		return Page{Status: http.StatusServiceUnavailable, Body: "pizauth is shutting down\n"}
+		return Page{Status: http.StatusServiceUnavailable, Body: "pizauth is shutting down"}
 	}
 	defer l.active.leave()
 	return l.call(cb)
@@ -65,7 +66,7 @@ func (l *Listener) call(cb Callback) (p Page) {
 			if l.Logger != nil {
 				l.Logger.Error("redirect handler panicked", "path", cb.Path)
 			}
-			p = Page{Status: http.StatusInternalServerError, Body: "internal error\n"}
+			p = Page{Status: http.StatusInternalServerError, Body: "internal error"}
 		}
 	}()
 	p = l.h(cb)
@@ -81,15 +82,15 @@ func (l *Listener) call(cb Callback) (p Page) {
 // query or a callback parameter given more than once.
 func parseCallback(path, rawQuery string) (Callback, *Page) {
 	if path == "/favicon.ico" {
-		return Callback{}, &Page{Status: http.StatusNotFound, Body: "not found\n"}
+		return Callback{}, &Page{Status: http.StatusNotFound, Body: "not found"}
 	}
 	q, err := url.ParseQuery(rawQuery)
 	if err != nil {
-		return Callback{}, &Page{Status: http.StatusBadRequest, Body: "malformed query\n"}
+		return Callback{}, &Page{Status: http.StatusBadRequest, Body: "malformed query"}
 	}
 	for _, k := range callbackParams {
 		if len(q[k]) > 1 {
-			return Callback{}, &Page{Status: http.StatusBadRequest, Body: "repeated parameter " + k + "\n"}
+			return Callback{}, &Page{Status: http.StatusBadRequest, Body: "repeated parameter " + k}
 		}
 	}
 	cb := Callback{
@@ -100,19 +101,28 @@ func parseCallback(path, rawQuery string) (Callback, *Page) {
 		ErrorDescription: q.Get("error_description"),
 	}
 	if cb.State == "" {
-		return Callback{}, &Page{Status: http.StatusNotFound, Body: "not found: no state\n"}
+		return Callback{}, &Page{Status: http.StatusNotFound, Body: "not found: no state"}
 	}
 	return cb, nil
 }
 
-// writePage writes p as a plain-text page that browsers neither cache nor
-// leak through a referrer.
+// writePage writes p as a small HTML page, like the original's: the text in
+// one heading, escaped (a handler's text may quote the provider's error,
+// which anyone can put in a URL). Browsers neither cache the page nor leak
+// it through a referrer, and it may load nothing.
 func writePage(w http.ResponseWriter, p Page) {
 	h := w.Header()
-	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'")
 	w.WriteHeader(p.Status)
-	_, _ = w.Write([]byte(p.Body))
+	_, _ = w.Write([]byte(pageHTML(p.Body)))
+}
+
+// pageHTML is the page that shows text: the original pizauth's
+// <html><body><h2>text</h2></body></html>, with text escaped.
+func pageHTML(text string) string {
+	return "<html><body><h2>" + html.EscapeString(text) + "</h2></body></html>"
 }

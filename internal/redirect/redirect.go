@@ -5,7 +5,7 @@
 // like an authorisation callback (a GET carrying exactly one state; a HEAD
 // is answered without the handler, so that a prefetcher cannot use up the
 // state), hands the parsed Callback to a Handler and writes the Page the handler
-// returns as plain text. The listener is hardened against the local clients
+// returns as a small HTML page, the text escaped. The listener is hardened against the local clients
 // it may meet besides the browser: request line and headers are capped at
 // 16 KiB, every phase of a connection has a deadline, and at most 256
 // connections are kept open, the oldest idle one being dropped to make room,
@@ -57,7 +57,7 @@ type Callback struct {
 // Page is the answer shown to the browser.
 type Page struct {
 	Status int    // HTTP status; 0 means 200
-	Body   string // plain text
+	Body   string // plain text, shown escaped as the page's heading (see pageHTML)
 }
 
 // Handler decides what a callback means and what the browser sees. It is

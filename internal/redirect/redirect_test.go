@@ -146,6 +146,29 @@ func request(method, target string) string {
 	return method + " " + target + " HTTP/1.1\r\nHost: localhost\r\n\r\n"
 }
 
+// page is the HTML the listener writes for text, spelt out here rather
+// than taken from pageHTML.
+func page(text string) string {
+	return "<html><body><h2>" + text + "</h2></body></html>"
+}
+
+func TestPageHTML(t *testing.T) {
+	tests := []struct{ text, want string }{
+		// The original's page, byte for byte.
+		{"pizauth processing authentication: you can safely close this page.",
+			"<html><body><h2>pizauth processing authentication: you can safely close this page.</h2></body></html>"},
+		{"", "<html><body><h2></h2></body></html>"},
+		// A provider's error text is anyone's input: it is escaped.
+		{`access_denied: <script>alert("x")</script> & 'more'`,
+			"<html><body><h2>access_denied: &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#39;more&#39;</h2></body></html>"},
+	}
+	for _, tt := range tests {
+		if got := pageHTML(tt.text); got != tt.want {
+			t.Errorf("pageHTML(%q) = %q; want %q", tt.text, got, tt.want)
+		}
+	}
+}
+
 func TestRules(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -156,27 +179,27 @@ func TestRules(t *testing.T) {
 		wantBody   string
 		wantCB     *Callback // nil: the handler must not be called
 	}{
-		{"code", "GET", "/?state=s1&code=c1", Page{Status: 200, Body: "done\n"}, 200, "done\n",
+		{"code", "GET", "/?state=s1&code=c1", Page{Status: 200, Body: "done"}, 200, page("done"),
 			&Callback{Path: "/", State: "s1", Code: "c1"}},
-		{"head does not use up the state", "HEAD", "/?state=s1&code=c1", Page{Body: "done\n"}, 200, "", nil},
-		{"error", "GET", "/cb/x?state=s%2B&error=access_denied&error_description=no+way", Page{}, 200, "",
+		{"head does not use up the state", "HEAD", "/?state=s1&code=c1", Page{Body: "done"}, 200, "", nil},
+		{"error", "GET", "/cb/x?state=s%2B&error=access_denied&error_description=no+way", Page{}, 200, page(""),
 			&Callback{Path: "/cb/x", State: "s+", Error: "access_denied", ErrorDescription: "no way"}},
-		{"escaped path", "GET", "/a%20b?state=s", Page{}, 200, "", &Callback{Path: "/a b", State: "s"}},
-		{"unknown params repeat", "GET", "/?state=s&x=1&x=2", Page{}, 200, "", &Callback{Path: "/", State: "s"}},
-		{"handler status", "GET", "/?state=s", Page{Status: 404, Body: "no such request\n"}, 404, "no such request\n",
+		{"escaped path", "GET", "/a%20b?state=s", Page{}, 200, page(""), &Callback{Path: "/a b", State: "s"}},
+		{"unknown params repeat", "GET", "/?state=s&x=1&x=2", Page{}, 200, page(""), &Callback{Path: "/", State: "s"}},
+		{"handler status", "GET", "/?state=s", Page{Status: 404, Body: "no such request"}, 404, page("no such request"),
 			&Callback{Path: "/", State: "s"}},
-		{"post", "POST", "/?state=s", Page{}, 405, "method not allowed\n", nil},
-		{"put", "PUT", "/?state=s", Page{}, 405, "method not allowed\n", nil},
-		{"options", "OPTIONS", "*", Page{}, 405, "method not allowed\n", nil},
-		{"favicon", "GET", "/favicon.ico?state=s", Page{}, 404, "not found\n", nil},
-		{"no state", "GET", "/?code=c1", Page{}, 404, "not found: no state\n", nil},
-		{"empty state", "GET", "/?state=&code=c1", Page{}, 404, "not found: no state\n", nil},
-		{"no query", "GET", "/", Page{}, 404, "not found: no state\n", nil},
-		{"bad escape", "GET", "/?state=%zz", Page{}, 400, "malformed query\n", nil},
-		{"semicolon", "GET", "/?state=a;code=b", Page{}, 400, "malformed query\n", nil},
-		{"two states", "GET", "/?state=a&state=b", Page{}, 400, "repeated parameter state\n", nil},
-		{"two codes", "GET", "/?state=a&code=1&code=2", Page{}, 400, "repeated parameter code\n", nil},
-		{"two errors", "GET", "/?state=a&error=x&error=", Page{}, 400, "repeated parameter error\n", nil},
+		{"post", "POST", "/?state=s", Page{}, 405, page("method not allowed"), nil},
+		{"put", "PUT", "/?state=s", Page{}, 405, page("method not allowed"), nil},
+		{"options", "OPTIONS", "*", Page{}, 405, page("method not allowed"), nil},
+		{"favicon", "GET", "/favicon.ico?state=s", Page{}, 404, page("not found"), nil},
+		{"no state", "GET", "/?code=c1", Page{}, 404, page("not found: no state"), nil},
+		{"empty state", "GET", "/?state=&code=c1", Page{}, 404, page("not found: no state"), nil},
+		{"no query", "GET", "/", Page{}, 404, page("not found: no state"), nil},
+		{"bad escape", "GET", "/?state=%zz", Page{}, 400, page("malformed query"), nil},
+		{"semicolon", "GET", "/?state=a;code=b", Page{}, 400, page("malformed query"), nil},
+		{"two states", "GET", "/?state=a&state=b", Page{}, 400, page("repeated parameter state"), nil},
+		{"two codes", "GET", "/?state=a&code=1&code=2", Page{}, 400, page("repeated parameter code"), nil},
+		{"two errors", "GET", "/?state=a&error=x&error=", Page{}, 400, page("repeated parameter error"), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -198,10 +221,11 @@ func TestRules(t *testing.T) {
 func checkHeaders(t *testing.T, h http.Header) {
 	t.Helper()
 	for k, want := range map[string]string{
-		"Content-Type":           "text/plain; charset=utf-8",
-		"Cache-Control":          "no-store",
-		"Referrer-Policy":        "no-referrer",
-		"X-Content-Type-Options": "nosniff",
+		"Content-Type":            "text/html; charset=utf-8",
+		"Cache-Control":           "no-store",
+		"Referrer-Policy":         "no-referrer",
+		"X-Content-Type-Options":  "nosniff",
+		"Content-Security-Policy": "default-src 'none'",
 	} {
 		if got := h.Get(k); got != want {
 			t.Errorf("got %s %q; want %q", k, got, want)

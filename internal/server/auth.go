@@ -20,10 +20,11 @@ const (
 	exchangeRetryDelay = 6 * time.Second
 )
 
-// Pages shown in the browser after the redirect.
+// Pages shown in the browser after the redirect: the original's texts and
+// status codes (the listener makes them HTML pages).
 const (
 	pageProcessing = "pizauth processing authentication: you can safely close this page."
-	pageNoMatch    = "pizauth: no pending authorisation request matches this page. It may have been used already, or the request was revoked or restarted: run `pizauth show ACCOUNT` for a new URL."
+	pageNoMatch    = "No pending token matches request state: request a fresh token"
 	pageNotFound   = "404 page not found"
 )
 
@@ -145,7 +146,7 @@ func (s *Server) HandleRedirect(cb redirect.Callback) redirect.Page {
 	defer s.mu.Unlock()
 	a := s.byState[cb.State]
 	if a == nil {
-		return redirect.Page{Status: 400, Body: pageNoMatch}
+		return redirect.Page{Status: 200, Body: pageNoMatch}
 	}
 	if !redirectMatches(a.pending.redirectURI, cb) {
 		return redirect.Page{Status: 404, Body: pageNotFound}
@@ -156,7 +157,7 @@ func (s *Server) HandleRedirect(cb redirect.Callback) redirect.Page {
 		reason := describeRedirectError(cb)
 		a.resetLocked(phaseNone)
 		s.notifyErrorLocked(name, fmt.Sprintf("authorisation of %s failed: %s", name, reason))
-		return redirect.Page{Status: 200, Body: "pizauth: authorisation failed: " + reason}
+		return redirect.Page{Status: 400, Body: "pizauth: authorisation failed: " + reason}
 	}
 	a.pending.exchanging = true
 	gen, p, verifier := a.gen, params(a.cfg, a.pending.redirectURI), a.pending.verifier

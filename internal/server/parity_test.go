@@ -106,11 +106,11 @@ func TestRefreshOfPendingAccountStartsANewRequest(t *testing.T) {
 		if !slices.Equal(urls, want) {
 			t.Fatalf("auth_notify_cmd ran with %q; want the old and the new URL", urls)
 		}
-		if page := h.s.HandleRedirect(redirectFor(oldState)); page.Status != 400 {
-			t.Errorf("redirect with the old state = %+v; want 400: the old URL must stop working", page)
+		if page := h.s.HandleRedirect(redirectFor(oldState)); page.Body != pageNoMatch {
+			t.Errorf("redirect with the old state = %+v; want %q: the old URL must stop working", page, pageNoMatch)
 		}
-		if page := h.s.HandleRedirect(redirectFor(h.pendingState("work"))); page.Status != 200 {
-			t.Errorf("redirect with the new state = %+v; want 200", page)
+		if page := h.s.HandleRedirect(redirectFor(h.pendingState("work"))); page.Body != pageProcessing {
+			t.Errorf("redirect with the new state = %+v; want %q", page, pageProcessing)
 		}
 		synctest.Wait()
 		if h.token("work") == "" {

@@ -22,8 +22,8 @@ func TestRedirectHandling(t *testing.T) {
 		exchanges  int
 	}{
 		{"code", redirectFor, 200, pageProcessing, ctl.KindToken, 1},
-		{"forged state", func(string) redirect.Callback { return redirectFor("forged") }, 400, pageNoMatch, ctl.KindPending, 0},
-		{"state differing in case", func(s string) redirect.Callback { return redirectFor(strings.ToUpper(s)) }, 400, pageNoMatch, ctl.KindPending, 0},
+		{"forged state", func(string) redirect.Callback { return redirectFor("forged") }, 200, pageNoMatch, ctl.KindPending, 0},
+		{"state differing in case", func(s string) redirect.Callback { return redirectFor(strings.ToUpper(s)) }, 200, pageNoMatch, ctl.KindPending, 0},
 		{"wrong path", func(s string) redirect.Callback {
 			cb := redirectFor(s)
 			cb.Path = "/other"
@@ -36,8 +36,8 @@ func TestRedirectHandling(t *testing.T) {
 		}, 404, pageNotFound, ctl.KindPending, 0},
 		{"access denied", func(s string) redirect.Callback {
 			return redirect.Callback{Path: "/", State: s, Error: "access_denied", ErrorDescription: "the user said no\x1b[31m"}
-		}, 200, "pizauth: authorisation failed: access_denied: the user said no[31m", ctl.KindPending, 0},
-		{"neither code nor error", func(s string) redirect.Callback { return redirect.Callback{Path: "/", State: s} }, 200, "pizauth: authorisation failed: the provider's redirect carried neither a code nor an error", ctl.KindPending, 0},
+		}, 400, "pizauth: authorisation failed: access_denied: the user said no[31m", ctl.KindPending, 0},
+		{"neither code nor error", func(s string) redirect.Callback { return redirect.Callback{Path: "/", State: s} }, 400, "pizauth: authorisation failed: the provider's redirect carried neither a code nor an error", ctl.KindPending, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,8 +81,8 @@ func TestReplayedCodeChangesNothing(t *testing.T) {
 		h.s.HandleRedirect(redirectFor(state))
 		synctest.Wait()
 		token := h.token("work")
-		if page := h.s.HandleRedirect(redirectFor(state)); page.Status != 400 {
-			t.Errorf("replayed redirect page = %+v; want 400", page)
+		if page := h.s.HandleRedirect(redirectFor(state)); page.Body != pageNoMatch {
+			t.Errorf("replayed redirect page = %+v; want %q", page, pageNoMatch)
 		}
 		synctest.Wait()
 		if n := h.idp.exchangeCount(); n != 1 {
@@ -139,8 +139,8 @@ func TestRevokeCancelsPendingRequest(t *testing.T) {
 		h.show("work")
 		state := h.pendingState("work")
 		h.do(ctl.Request{Cmd: ctl.CmdRevoke, Account: "work"})
-		if page := h.s.HandleRedirect(redirectFor(state)); page.Status != 400 {
-			t.Errorf("redirect after revoke = %+v; want 400", page)
+		if page := h.s.HandleRedirect(redirectFor(state)); page.Body != pageNoMatch {
+			t.Errorf("redirect after revoke = %+v; want %q", page, pageNoMatch)
 		}
 		synctest.Wait()
 		if h.idp.exchangeCount() != 0 {
