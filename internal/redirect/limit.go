@@ -9,19 +9,21 @@ import (
 )
 
 // limitListener keeps at most max connections open. Unlike a listener that
-// stops accepting at the limit (netutil.LimitListener), it makes room for a
-// new connection by closing the one that has been idle longest: idle means
-// not yet having sent a complete request head (still connecting, in the TLS
-// handshake or trickling headers) or waiting between keep-alive requests.
-// Idle and slow clients therefore cannot keep the browser's redirect
-// waiting. Only when every connection is busy with a request is the new one
-// refused.
+// stops accepting at the limit (netutil.LimitListener), it always admits a
+// new connection, making room by closing the one that has been idle
+// longest, or when none is idle the oldest one. Idle means not yet having
+// sent a complete request head (still connecting, in the TLS handshake or
+// trickling headers). A connection carries one request (keep-alive is off)
+// and a genuine one, the browser's redirect, is answered at once with a
+// page that fits in the socket's buffer, so it is busy for moments only:
+// idle, slow or stalled clients cannot keep it waiting, and neither can
+// clients whose answers they never read.
 type limitListener struct {
 	*net.TCPListener
 	max int
 
-	mu   sync.Mutex // guards open, idle and the idle fields of their conns
-	open int        // connections accepted and not yet closed
+	mu   sync.Mutex // guards all, idle and the list fields of their conns
+	all  list.List  // of *trackedConn, oldest first
 	idle list.List  // of *trackedConn, longest idle first
 }
 
@@ -29,43 +31,36 @@ func newLimitListener(l *net.TCPListener, limit int) *limitListener {
 	return &limitListener{TCPListener: l, max: limit}
 }
 
-// Accept waits for the next connection that can be admitted.
+// Accept waits for the next connection.
 func (l *limitListener) Accept() (net.Conn, error) {
-	for {
-		c, err := l.AcceptTCP()
-		if err != nil {
-			return nil, err
-		}
-		tc := &trackedConn{TCPConn: c, l: l}
-		if l.admit(tc) {
-			return tc, nil
-		}
-		c.Close()
+	c, err := l.AcceptTCP()
+	if err != nil {
+		return nil, err
 	}
+	tc := &trackedConn{TCPConn: c, l: l}
+	l.admit(tc)
+	return tc, nil
 }
 
 // admit counts c as open and idle, first evicting the longest-idle
-// connection when the limit is reached. It reports false when every open
-// connection is busy.
-func (l *limitListener) admit(c *trackedConn) bool {
+// connection, or the oldest when none is idle, if the limit is reached.
+func (l *limitListener) admit(c *trackedConn) {
 	l.mu.Lock()
 	var victim *trackedConn
-	if l.open >= l.max {
-		front := l.idle.Front()
-		if front == nil {
-			l.mu.Unlock()
-			return false
+	if l.all.Len() >= l.max {
+		oldest := l.idle.Front()
+		if oldest == nil {
+			oldest = l.all.Front()
 		}
-		victim = front.Value.(*trackedConn)
+		victim = oldest.Value.(*trackedConn)
 		l.forgetLocked(victim)
 	}
-	l.open++
-	c.elem = l.idle.PushBack(c)
+	c.elem = l.all.PushBack(c)
+	c.idleElem = l.idle.PushBack(c)
 	l.mu.Unlock()
 	if victim != nil {
 		victim.TCPConn.Close()
 	}
-	return true
 }
 
 // connState is the http.Server.ConnState hook that tells the listener when
@@ -90,25 +85,25 @@ func (l *limitListener) setIdle(c *trackedConn, idle bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch {
-	case c.gone:
-	case idle && c.elem == nil:
-		c.elem = l.idle.PushBack(c)
-	case !idle && c.elem != nil:
-		l.idle.Remove(c.elem)
-		c.elem = nil
+	case c.elem == nil: // closed or evicted
+	case idle && c.idleElem == nil:
+		c.idleElem = l.idle.PushBack(c)
+	case !idle && c.idleElem != nil:
+		l.idle.Remove(c.idleElem)
+		c.idleElem = nil
 	}
 }
 
 // forgetLocked stops counting c. l.mu must be held.
 func (l *limitListener) forgetLocked(c *trackedConn) {
-	if c.gone {
+	if c.elem == nil {
 		return
 	}
-	c.gone = true
-	l.open--
-	if c.elem != nil {
-		l.idle.Remove(c.elem)
-		c.elem = nil
+	l.all.Remove(c.elem)
+	c.elem = nil
+	if c.idleElem != nil {
+		l.idle.Remove(c.idleElem)
+		c.idleElem = nil
 	}
 }
 
@@ -118,8 +113,8 @@ type trackedConn struct {
 	l *limitListener
 
 	// Guarded by l.mu.
-	elem *list.Element // position in l.idle; nil while busy or gone
-	gone bool          // closed or evicted
+	elem     *list.Element // position in l.all; nil once closed or evicted
+	idleElem *list.Element // position in l.idle; nil while busy or gone
 }
 
 // Close closes the connection and releases its place.

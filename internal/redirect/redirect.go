@@ -4,12 +4,14 @@
 // A Listener knows nothing about accounts: it checks that a request looks
 // like an authorisation callback (a GET carrying exactly one state; a HEAD
 // is answered without the handler, so that a prefetcher cannot use up the
-// state), hands the parsed Callback to a Handler and writes the Page the handler
-// returns as a small HTML page, the text escaped. The listener is hardened against the local clients
-// it may meet besides the browser: request line and headers are capped at
-// 16 KiB, every phase of a connection has a deadline, and at most 256
-// connections are kept open, the oldest idle one being dropped to make room,
-// so that idle or slow clients cannot keep a genuine redirect waiting.
+// state), hands the parsed Callback to a Handler and writes the Page the
+// handler returns as a small HTML page, the text escaped. The listener is
+// hardened against the local clients it may meet besides the browser:
+// request line and headers are capped at 16 KiB, every phase of a
+// connection has a deadline, a connection carries one request, and at most
+// 256 connections are kept open, the longest idle one (or, when none is
+// idle, the oldest) being dropped to make room, so that idle, slow or
+// flooding clients cannot keep a genuine redirect waiting.
 //
 // The request URL carries the authorisation code, so it is never logged:
 // only the method, path and status of each request are.
@@ -111,6 +113,9 @@ func Listen(addr string, cert *tls.Certificate) (*Listener, error) {
 		WriteTimeout:                 writeTimeout,
 		IdleTimeout:                  idleTimeout,
 	}
+	// One request per connection, as the original: a client pipelining
+	// requests it never reads the answers to cannot keep a connection busy.
+	l.srv.SetKeepAlivesEnabled(false)
 	return l, nil
 }
 
