@@ -281,14 +281,3 @@ func (s *Server) setTokenLocked(a *account, tok *oauth.Token, t time.Time, previ
 	a.token = &activeToken{access: tok.Access, refresh: refresh, obtained: t, expiry: t.Add(lifetime)}
 	s.scheduleTokenLocked(a)
 }
-
-// scheduleTokenLocked schedules the next refresh of a's fresh token, or its
-// expiry when there is no refresh token.
-func (s *Server) scheduleTokenLocked(a *account) {
-	t := a.token
-	if t.refresh.IsZero() {
-		s.scheduleLocked(a, t.expiry)
-		return
-	}
-	s.scheduleLocked(a, refreshAt(t.obtained, t.expiry, a.cfg.RefreshBeforeExpiry, a.cfg.RefreshAtLeast))
-}

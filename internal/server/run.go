@@ -12,6 +12,7 @@ import (
 	"github.com/pizauth-go/pizauth/internal/config"
 	"github.com/pizauth-go/pizauth/internal/ctl/listen"
 	"github.com/pizauth-go/pizauth/internal/redirect"
+	"github.com/pizauth-go/pizauth/internal/scheduler"
 )
 
 // RunOptions configure Run.
@@ -55,7 +56,7 @@ func Run(ctx context.Context, o RunOptions) error {
 	}
 	s := New(ctx, Options{
 		ConfigPath: o.ConfigPath, Config: o.Config, Logger: o.Logger,
-		Listeners: ports, Shutdown: cancel, WallClockAlarm: true,
+		Listeners: ports, Shutdown: cancel, Scheduler: scheduler.New(true),
 	})
 	s.reloading, s.reloaded = o.Reloading, o.Reloaded
 	if inherited {

@@ -30,22 +30,3 @@ func TestRefreshAt(t *testing.T) {
 		})
 	}
 }
-
-func TestSchedulerPopsInOrderAndCapsSleep(t *testing.T) {
-	s := newScheduler()
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	s.schedule("c", t0.Add(3*time.Minute))
-	s.schedule("a", t0.Add(time.Second))
-	s.schedule("b", t0.Add(2*time.Second))
-	due, sleep := s.popDue(t0.Add(2 * time.Second))
-	if len(due) != 2 || due[0].name != "a" || due[1].name != "b" {
-		t.Fatalf("popDue = %+v; want a then b", due)
-	}
-	if sleep != maxSleep {
-		t.Errorf("sleep = %v; want the %v cap (next entry is 3 minutes away)", sleep, maxSleep)
-	}
-	due, sleep = s.popDue(t0.Add(2*time.Minute + 50*time.Second))
-	if len(due) != 0 || sleep != 10*time.Second {
-		t.Errorf("popDue = %+v, %v; want nothing due, sleep 10s", due, sleep)
-	}
-}

@@ -18,6 +18,7 @@ import (
 	"github.com/pizauth-go/pizauth/internal/config"
 	"github.com/pizauth-go/pizauth/internal/oauth"
 	"github.com/pizauth-go/pizauth/internal/persist"
+	"github.com/pizauth-go/pizauth/internal/scheduler"
 	"github.com/pizauth-go/pizauth/internal/secret"
 	"github.com/pizauth-go/pizauth/internal/shellcmd"
 )
@@ -48,10 +49,18 @@ type Options struct {
 	Listeners  Listeners
 	// Shutdown is called when a client asks the server to stop.
 	Shutdown func()
-	// WallClockAlarm makes the scheduler sleep until the next due time on a
-	// wall-clock alarm (Linux timerfd) instead of re-checking every 37 s.
-	// Tests on the synctest clock leave it off.
-	WallClockAlarm bool
+	// Scheduler calls the server back when an account's refresh or
+	// reminder is due; nil: a scheduler.Scheduler without the wall-clock
+	// alarm, which tests on the synctest clock need.
+	Scheduler Scheduler
+}
+
+// Scheduler calls back, with the name and time given to Schedule, when that
+// wall-clock time arrives; *scheduler.Scheduler implements it. Call backs
+// whose time no longer matches the account's are ignored.
+type Scheduler interface {
+	Schedule(name string, at time.Time)
+	Run(ctx context.Context, fire func(name string, at time.Time))
 }
 
 // Server is the daemon's state and logic, independent of sockets.
@@ -69,14 +78,13 @@ type Server struct {
 	// reloading and reloaded, when set, are called around reloads.
 	reloading, reloaded func()
 	// reloadTurn is held (buffered 1) by the reload under way.
-	reloadTurn     chan struct{}
-	wallClockAlarm bool
-	sched          *scheduler
-	events         *eventQueue
-	persister      *persist.Persister
-	ctx            context.Context // root of all background work
-	wg             sync.WaitGroup  // background work
-	restoreMu      sync.Mutex      // serialises restores (see restore)
+	reloadTurn chan struct{}
+	sched      Scheduler
+	events     *eventQueue
+	persister  *persist.Persister
+	ctx        context.Context // root of all background work
+	wg         sync.WaitGroup  // background work
+	restoreMu  sync.Mutex      // serialises restores (see restore)
 
 	mu       sync.Mutex // guards the fields below and every account's state
 	cfg      *config.Config
@@ -93,23 +101,22 @@ type Server struct {
 // done. Call Start to run its loops.
 func New(ctx context.Context, o Options) *Server {
 	s := &Server{
-		log:            o.Logger,
-		tokens:         o.Tokens,
-		runCommand:     o.RunCommand,
-		output:         shellcmd.Output,
-		configPath:     o.ConfigPath,
-		listeners:      o.Listeners,
-		shutdown:       o.Shutdown,
-		timeouts:       defaultTimeouts,
-		sched:          newScheduler(),
-		wallClockAlarm: o.WallClockAlarm,
-		events:         newEventQueue(),
-		reloadTurn:     make(chan struct{}, 1),
-		ctx:            ctx,
-		cfg:            o.Config,
-		accounts:       make(map[string]*account, len(o.Config.Accounts)),
-		byState:        make(map[string]*account),
-		revoking:       make(map[string]*revocations),
+		log:        o.Logger,
+		tokens:     o.Tokens,
+		runCommand: o.RunCommand,
+		output:     shellcmd.Output,
+		configPath: o.ConfigPath,
+		listeners:  o.Listeners,
+		shutdown:   o.Shutdown,
+		timeouts:   defaultTimeouts,
+		sched:      o.Scheduler,
+		events:     newEventQueue(),
+		reloadTurn: make(chan struct{}, 1),
+		ctx:        ctx,
+		cfg:        o.Config,
+		accounts:   make(map[string]*account, len(o.Config.Accounts)),
+		byState:    make(map[string]*account),
+		revoking:   make(map[string]*revocations),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -118,6 +125,9 @@ func New(ctx context.Context, o Options) *Server {
 	s.events.pushed = s.tokenChanged
 	if s.tokens == nil {
 		s.tokens = &oauth.Client{HTTP: oauth.NewHTTPClient()}
+	}
+	if s.sched == nil {
+		s.sched = scheduler.New(false)
 	}
 	if s.runCommand == nil {
 		s.runCommand = shellcmd.Run
@@ -134,7 +144,7 @@ func New(ctx context.Context, o Options) *Server {
 // Start runs the scheduler, the token event queue and the persister until
 // the root context is done.
 func (s *Server) Start() {
-	s.wg.Go(func() { s.sched.run(s.ctx, s.onDue, s.wallClockAlarm) })
+	s.wg.Go(func() { s.sched.Run(s.ctx, s.onDue) })
 	s.wg.Go(func() { s.events.run(s.ctx, s.deliverEvent) })
 	s.wg.Go(func() { s.persister.Run(s.ctx) })
 }
@@ -156,31 +166,4 @@ func (s *Server) background(f func(ctx context.Context)) {
 // gen, i.e. whether work started at gen may write its result.
 func (s *Server) currentLocked(a *account, gen uint64) bool {
 	return s.accounts[a.cfg.Name] == a && a.gen == gen
-}
-
-// scheduleLocked makes the scheduler look at a at time at.
-func (s *Server) scheduleLocked(a *account, at time.Time) {
-	a.due = at
-	s.sched.schedule(a.cfg.Name, at)
-}
-
-// onDue is called by the scheduler when an account's due time arrives.
-func (s *Server) onDue(e dueEntry) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.accounts[e.name]
-	if a == nil || !a.due.Equal(e.at) {
-		return // stale entry: the account was rescheduled or removed
-	}
-	a.due = time.Time{}
-	switch a.phase {
-	case phasePending:
-		s.notifyAuthLocked(a)
-	case phaseActive:
-		if a.token.refresh.IsZero() {
-			s.invalidateLocked(a, "access token expired and the provider gave no refresh token", false)
-			return
-		}
-		s.startRefreshLocked(a)
-	}
 }
