@@ -222,7 +222,7 @@ func sanitise(s string) string {
 // request is still current.
 func (s *Server) exchange(ctx context.Context, a *account, name string, gen uint64, p oauth.Params, code, verifier secret.String) (*oauth.Token, error) {
 	for try := 1; ; try++ {
-		tok, err := s.tokens.Exchange(ctx, p, code, verifier)
+		tok, err := s.provider.Exchange(ctx, p, code, verifier)
 		if err == nil || ctx.Err() != nil {
 			return tok, err
 		}

@@ -32,7 +32,7 @@ func TestHangingCommandsAreKilledWithTheirChildren(t *testing.T) {
 		return err
 	}
 	ctx, cancel := context.WithCancel(t.Context())
-	s := New(ctx, Options{Config: cfg, Tokens: &fakeProvider{}, RunCommand: runner, Listeners: Listeners{HTTPPort: 8080}})
+	s := New(ctx, Options{Config: cfg, Provider: &fakeProvider{}, RunCommand: runner, Listeners: Listeners{HTTPPort: 8080}})
 	// Long enough for a loaded machine to start the shell and record its pid.
 	s.timeouts = commandTimeouts{notify: 3 * time.Second, event: 3 * time.Second, transientError: 3 * time.Second}
 	s.Start()

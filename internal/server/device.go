@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/pizauth-go/pizauth/internal/config"
@@ -10,23 +9,11 @@ import (
 	"github.com/pizauth-go/pizauth/internal/oauth"
 )
 
-// DeviceEndpoint is a provider's device authorization grant (RFC 8628);
-// *oauth.Client implements it. Accounts with auth_flow = "device" need the
-// server's TokenEndpoint to implement it too.
-type DeviceEndpoint interface {
-	DeviceAuth(ctx context.Context, p oauth.Params) (*oauth.DeviceCode, error)
-	DevicePoll(ctx context.Context, p oauth.Params, dc *oauth.DeviceCode) (*oauth.Token, error)
-}
-
 // startDeviceLocked makes a pending and, in the background, requests a
 // device code and polls the token endpoint until the user approves, the
 // code expires or the account moves on (revoke, reload, a new request,
 // shutdown), which cancels the polling at once.
 func (s *Server) startDeviceLocked(a *account) error {
-	dev, ok := s.tokens.(DeviceEndpoint)
-	if !ok {
-		return fmt.Errorf("account %q: this server cannot use the device flow", a.cfg.Name)
-	}
 	s.dropLocked(a)
 	ctx, cancel := context.WithCancel(s.ctx)
 	a.phase = phasePending
@@ -35,7 +22,7 @@ func (s *Server) startDeviceLocked(a *account) error {
 	s.log.Info("device authorisation requested", "account", a.cfg.Name)
 	s.background(func(context.Context) {
 		defer cancel()
-		s.runDevice(ctx, a, gen, dev, p)
+		s.runDevice(ctx, a, gen, p)
 	})
 	return nil
 }
@@ -49,7 +36,7 @@ func deviceParams(ac *config.Account) oauth.Params {
 // runDevice requests a device code and polls for the token. Transient
 // failures while polling are retried (each poll waits the interval first);
 // anything else ends the request and tells the user.
-func (s *Server) runDevice(ctx context.Context, a *account, gen uint64, dev DeviceEndpoint, p oauth.Params) {
+func (s *Server) runDevice(ctx context.Context, a *account, gen uint64, p oauth.Params) {
 	p, err := s.withEndpoints(ctx, a.cfg, p)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -57,7 +44,7 @@ func (s *Server) runDevice(ctx context.Context, a *account, gen uint64, dev Devi
 		}
 		return
 	}
-	dc, err := s.deviceCode(ctx, a, dev, p)
+	dc, err := s.deviceCode(ctx, a, p)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.finishExchange(a, gen, nil, err)
@@ -68,7 +55,7 @@ func (s *Server) runDevice(ctx context.Context, a *account, gen uint64, dev Devi
 		return
 	}
 	for {
-		tok, err := dev.DevicePoll(ctx, p, dc)
+		tok, err := s.provider.DevicePoll(ctx, p, dc)
 		switch class, _ := oauth.Classify(err); {
 		case ctx.Err() != nil:
 			return
@@ -82,9 +69,9 @@ func (s *Server) runDevice(ctx context.Context, a *account, gen uint64, dev Devi
 
 // deviceCode requests a device code, retrying transient failures every
 // refresh_retry until ctx is done.
-func (s *Server) deviceCode(ctx context.Context, a *account, dev DeviceEndpoint, p oauth.Params) (*oauth.DeviceCode, error) {
+func (s *Server) deviceCode(ctx context.Context, a *account, p oauth.Params) (*oauth.DeviceCode, error) {
 	for {
-		dc, err := dev.DeviceAuth(ctx, p)
+		dc, err := s.provider.DeviceAuth(ctx, p)
 		if class, _ := oauth.Classify(err); err == nil || class == oauth.Permanent || ctx.Err() != nil {
 			return dc, err
 		}

@@ -28,7 +28,7 @@ func startDeviceWith(t *testing.T, p *testidp.Provider, hc *http.Client) *harnes
 	ctx, cancel := context.WithCancel(t.Context())
 	h := &harness{t: t, runner: &fakeRunner{}}
 	h.s = New(ctx, Options{
-		Config: testConfig(ac), Tokens: &oauth.Client{HTTP: hc},
+		Config: testConfig(ac), Provider: &oauth.Client{HTTP: hc},
 		RunCommand: h.runner.run, Listeners: Listeners{HTTPPort: 8080}, Shutdown: cancel,
 	})
 	h.s.Start()

@@ -2,23 +2,12 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/pizauth-go/pizauth/internal/config"
 	"github.com/pizauth-go/pizauth/internal/oauth"
 )
-
-// Discoverer fetches a provider's discovery document; *oauth.Client
-// implements it. Accounts with an issuer need the server's TokenEndpoint to
-// implement it too.
-type Discoverer interface {
-	Discover(ctx context.Context, issuer string) (*oauth.Metadata, error)
-}
-
-// errNoDiscovery is for servers whose TokenEndpoint cannot discover.
-var errNoDiscovery = errors.New("this server cannot discover endpoints")
 
 // discoveredLocked is the cached discovery document of issuer, or nil.
 // Documents are fetched only when first needed, never at start-up, and
@@ -68,11 +57,7 @@ func (s *Server) discover(ctx context.Context, ac *config.Account) (*oauth.Metad
 	if md != nil {
 		return md, nil
 	}
-	d, ok := s.tokens.(Discoverer)
-	if !ok {
-		return nil, errNoDiscovery
-	}
-	md, err := d.Discover(ctx, ac.Issuer)
+	md, err := s.provider.Discover(ctx, ac.Issuer)
 	if err != nil {
 		return nil, fmt.Errorf("issuer %q: %w", ac.Issuer, err)
 	}
@@ -100,7 +85,7 @@ func (s *Server) startDiscoveryLocked(a *account) error {
 func (s *Server) discoverRetrying(ctx context.Context, ac *config.Account) error {
 	for {
 		_, err := s.discover(ctx, ac)
-		if class, _ := oauth.Classify(err); err == nil || class == oauth.Permanent || errors.Is(err, errNoDiscovery) {
+		if class, _ := oauth.Classify(err); err == nil || class == oauth.Permanent {
 			return err
 		}
 		delay := max(ac.RefreshRetry, minInterval)

@@ -64,6 +64,21 @@ func (f *fakeProvider) setRevokeTakes(d time.Duration) {
 	f.revokeTakes = d
 }
 
+// errNotOffered is the fake provider's answer for what it does not do.
+var errNotOffered = errors.New("the fake provider does not offer this")
+
+func (f *fakeProvider) DeviceAuth(context.Context, oauth.Params) (*oauth.DeviceCode, error) {
+	return nil, errNotOffered
+}
+
+func (f *fakeProvider) DevicePoll(context.Context, oauth.Params, *oauth.DeviceCode) (*oauth.Token, error) {
+	return nil, errNotOffered
+}
+
+func (f *fakeProvider) Discover(context.Context, string) (*oauth.Metadata, error) {
+	return nil, errNotOffered
+}
+
 // revocations returns the finished revocations.
 func (f *fakeProvider) revocations() []revoked {
 	f.mu.Lock()
@@ -257,7 +272,7 @@ func start(t *testing.T, cfg *config.Config) *harness {
 	ctx, cancel := context.WithCancel(t.Context())
 	h := &harness{t: t, idp: &fakeProvider{}, runner: &fakeRunner{}}
 	h.s = New(ctx, Options{
-		Config: cfg, Tokens: h.idp, RunCommand: h.runner.run,
+		Config: cfg, Provider: h.idp, RunCommand: h.runner.run,
 		Listeners: Listeners{HTTPPort: 8080}, Shutdown: cancel,
 	})
 	h.s.Start()

@@ -34,7 +34,7 @@ func startIDP(t *testing.T, p *testidp.Provider, timeout time.Duration) *harness
 	ctx, cancel := context.WithCancel(t.Context())
 	h := &harness{t: t, runner: &fakeRunner{}}
 	h.s = New(ctx, Options{
-		Config: testConfig(ac), Tokens: &oauth.Client{HTTP: &http.Client{Transport: p.Transport(), Timeout: timeout}},
+		Config: testConfig(ac), Provider: &oauth.Client{HTTP: &http.Client{Transport: p.Transport(), Timeout: timeout}},
 		RunCommand: h.runner.run, Listeners: Listeners{HTTPPort: 8080}, Shutdown: cancel,
 	})
 	h.s.Start()

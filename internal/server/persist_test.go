@@ -76,7 +76,7 @@ func startPersisting(t *testing.T, cfg *config.Config, id *identity) (h *harness
 	ctx, cancel := context.WithCancel(t.Context())
 	h = &harness{t: t, idp: &fakeProvider{}, runner: &fakeRunner{}}
 	h.s = New(ctx, Options{
-		Config: cfg, Tokens: h.idp, RunCommand: h.runner.run,
+		Config: cfg, Provider: h.idp, RunCommand: h.runner.run,
 		Listeners: Listeners{HTTPPort: 8080}, Shutdown: cancel,
 	})
 	h.s.output = id.output

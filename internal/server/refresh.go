@@ -48,7 +48,7 @@ func (s *Server) startRefreshLocked(a *account) {
 			s.finishRefresh(a, gen, refresh, nil, err)
 			return
 		}
-		tok, err := s.tokens.Refresh(ctx, p, refresh)
+		tok, err := s.provider.Refresh(ctx, p, refresh)
 		if ctx.Err() != nil {
 			// Shutting down: not a failure to count or warn about.
 			s.log.Info("refresh abandoned: the server is stopping", "account", ac.Name)

@@ -12,13 +12,6 @@ import (
 	"github.com/pizauth-go/pizauth/internal/secret"
 )
 
-// RevocationEndpoint is a provider's RFC 7009 revocation endpoint;
-// *oauth.Client implements it. When the server's TokenEndpoint does not
-// implement it too, tokens are only forgotten locally.
-type RevocationEndpoint interface {
-	Revoke(ctx context.Context, p oauth.Params, revokeURI string, token secret.String, hint string) error
-}
-
 // revokeTimeout bounds the whole background revocation of one account.
 const revokeTimeout = time.Minute
 
@@ -101,9 +94,8 @@ func (s *Server) revocationContext() (context.Context, context.CancelFunc) {
 // little (revocationShutdownGrace), and a new authorisation of the account
 // until it ends (revocationWait).
 func (s *Server) revokeAtProviderLocked(a *account) {
-	rev, ok := s.tokens.(RevocationEndpoint)
 	uri := a.cfg.RevokeURI
-	if !ok || uri == "" && a.cfg.Issuer == "" || a.phase != phaseActive {
+	if uri == "" && a.cfg.Issuer == "" || a.phase != phaseActive {
 		return
 	}
 	ac := a.cfg
@@ -121,7 +113,7 @@ func (s *Server) revokeAtProviderLocked(a *account) {
 		defer end()
 		ctx, cancel := s.revocationContext()
 		defer cancel()
-		s.revokeAt(ctx, rev, ac, p, uri, toRevoke)
+		s.revokeAt(ctx, ac, p, uri, toRevoke)
 	})
 }
 
@@ -134,7 +126,7 @@ type revocation struct {
 // revokeAt revokes the tokens of the account ac at uri, or at its issuer's
 // revocation_endpoint when uri is empty. Failures reach the user;
 // revocations the server's shutdown cut off are logged.
-func (s *Server) revokeAt(ctx context.Context, rev RevocationEndpoint, ac *config.Account, p oauth.Params, uri string, toRevoke []revocation) {
+func (s *Server) revokeAt(ctx context.Context, ac *config.Account, p oauth.Params, uri string, toRevoke []revocation) {
 	name := ac.Name
 	if uri == "" { // the issuer's revocation_endpoint, if it has one
 		md, err := s.discover(ctx, ac)
@@ -147,7 +139,7 @@ func (s *Server) revokeAt(ctx context.Context, rev RevocationEndpoint, ac *confi
 		}
 	}
 	for i, t := range toRevoke {
-		if err := rev.Revoke(ctx, p, uri, t.tok, t.hint); err != nil {
+		if err := s.provider.Revoke(ctx, p, uri, t.tok, t.hint); err != nil {
 			if s.revocationFailed(ctx, name, toRevoke[i:], fmt.Sprintf("revoking the %s of %s at the provider failed: %v", t.hint, name, err)) {
 				return
 			}

@@ -23,11 +23,26 @@ import (
 	"github.com/pizauth-go/pizauth/internal/shellcmd"
 )
 
-// TokenEndpoint is the provider's token endpoint; *oauth.Client implements it.
-type TokenEndpoint interface {
+// Provider is everything the server asks of OAuth providers;
+// *oauth.Client implements it.
+type Provider interface {
+	// Exchange swaps an authorisation code for a token.
 	Exchange(ctx context.Context, p oauth.Params, code, verifier secret.String) (*oauth.Token, error)
+	// Refresh gets a new token with a refresh token.
 	Refresh(ctx context.Context, p oauth.Params, refresh secret.String) (*oauth.Token, error)
+	// DeviceAuth and DevicePoll are the device authorization grant
+	// (RFC 8628), for accounts with auth_flow = "device".
+	DeviceAuth(ctx context.Context, p oauth.Params) (*oauth.DeviceCode, error)
+	DevicePoll(ctx context.Context, p oauth.Params, dc *oauth.DeviceCode) (*oauth.Token, error)
+	// Discover fetches an issuer's discovery document, for accounts with
+	// an issuer.
+	Discover(ctx context.Context, issuer string) (*oauth.Metadata, error)
+	// Revoke revokes a token at revokeURI (RFC 7009), for accounts with a
+	// revoke_uri or a discovered revocation_endpoint.
+	Revoke(ctx context.Context, p oauth.Params, revokeURI string, token secret.String, hint string) error
 }
+
+var _ Provider = (*oauth.Client)(nil)
 
 // CommandRunner runs a user command; shellcmd.Run implements it.
 type CommandRunner func(ctx context.Context, log *slog.Logger, name, command string, env []string, timeout time.Duration) error
@@ -44,7 +59,7 @@ type Options struct {
 	ConfigPath string         // re-read by reload
 	Config     *config.Config // already validated
 	Logger     *slog.Logger
-	Tokens     TokenEndpoint // nil: an oauth.Client with the default HTTP client
+	Provider   Provider      // nil: an oauth.Client with the default HTTP client
 	RunCommand CommandRunner // nil: shellcmd.Run
 	Listeners  Listeners
 	// Shutdown is called when a client asks the server to stop.
@@ -66,7 +81,7 @@ type Scheduler interface {
 // Server is the daemon's state and logic, independent of sockets.
 type Server struct {
 	log        *slog.Logger
-	tokens     TokenEndpoint
+	provider   Provider
 	runCommand CommandRunner
 	// output runs a command for its output (credential commands); tests
 	// replace it.
@@ -102,7 +117,7 @@ type Server struct {
 func New(ctx context.Context, o Options) *Server {
 	s := &Server{
 		log:        o.Logger,
-		tokens:     o.Tokens,
+		provider:   o.Provider,
 		runCommand: o.RunCommand,
 		output:     shellcmd.Output,
 		configPath: o.ConfigPath,
@@ -123,8 +138,8 @@ func New(ctx context.Context, o Options) *Server {
 	}
 	s.persister = s.newPersister()
 	s.events.pushed = s.tokenChanged
-	if s.tokens == nil {
-		s.tokens = &oauth.Client{HTTP: oauth.NewHTTPClient()}
+	if s.provider == nil {
+		s.provider = &oauth.Client{HTTP: oauth.NewHTTPClient()}
 	}
 	if s.sched == nil {
 		s.sched = scheduler.New(false)

@@ -38,7 +38,7 @@ func startLogged(t *testing.T, cfg *config.Config) (*harness, *logBuffer) {
 	ctx, cancel := context.WithCancel(t.Context())
 	h := &harness{t: t, idp: &fakeProvider{}, runner: &fakeRunner{}}
 	h.s = New(ctx, Options{
-		Config: cfg, Tokens: h.idp, RunCommand: h.runner.run, Logger: slog.New(slog.NewTextHandler(logged, nil)),
+		Config: cfg, Provider: h.idp, RunCommand: h.runner.run, Logger: slog.New(slog.NewTextHandler(logged, nil)),
 		Listeners: Listeners{HTTPPort: 8080}, Shutdown: cancel,
 	})
 	h.s.Start()
