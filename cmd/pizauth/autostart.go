@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"strings"
 	"syscall"
 
 	"github.com/pizauth-go/pizauth/internal/ctl"
@@ -30,7 +29,7 @@ func mayAutoStart(req ctl.Request, err error) bool {
 // configuration file, and returns once it answers. A server that
 // another client started meanwhile is as good.
 func autoStart() error {
-	if err := startServer(); err != nil && !strings.Contains(err.Error(), "already running") {
+	if err := startServer(); err != nil && !errors.Is(err, errAlreadyRunning) {
 		return fmt.Errorf("starting pizauth server (%s=1 or --auto-start): %w", autoStartEnv, err)
 	}
 	return nil

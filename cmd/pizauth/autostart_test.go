@@ -4,9 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
+	"github.com/pizauth-go/pizauth/internal/cmdline"
 	"github.com/pizauth-go/pizauth/internal/ctl"
 )
 
@@ -32,6 +36,42 @@ func TestMayAutoStart(t *testing.T) {
 	for _, tt := range tests {
 		if got := mayAutoStart(tt.req, tt.err); got != tt.want {
 			t.Errorf("%s: got %v; want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestStartServerAlreadyRunning: auto-start knows that another client
+// started a server first by pizauth-server's exit status, whatever it
+// prints.
+func TestStartServerAlreadyRunning(t *testing.T) {
+	dir := t.TempDir()
+	fake := func(script string) string {
+		t.Helper()
+		path := filepath.Join(dir, "pizauth-server")
+		os.Remove(path)
+		if err := os.WriteFile(path, []byte("#!/bin/sh\n"+script+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	tests := []struct {
+		script string
+		want   error
+		msg    string
+	}{
+		{"exit 0", nil, ""},
+		{fmt.Sprintf("echo 'a server runs' >&2; exit %d", cmdline.ExitAlreadyRunning), errAlreadyRunning, ""},
+		{"echo 'pizauth authenticator already running' >&2; exit 1", nil, "pizauth authenticator already running"},
+		{"echo 'bad config' >&2; exit 1", nil, "bad config"},
+		{"exit 1", nil, "exit status 1"},
+	}
+	for _, tt := range tests {
+		err := startServerAt(fake(tt.script))
+		switch {
+		case tt.msg == "" && !errors.Is(err, tt.want) || tt.msg == "" && tt.want == nil && err != nil:
+			t.Errorf("%s: got %v; want %v", tt.script, err, tt.want)
+		case tt.msg != "" && (err == nil || errors.Is(err, errAlreadyRunning) || !strings.Contains(err.Error(), tt.msg)):
+			t.Errorf("%s: got %v; want an error saying %q, not errAlreadyRunning", tt.script, err, tt.msg)
 		}
 	}
 }

@@ -19,7 +19,7 @@ const msgUnavailable = "Access token unavailable until authorised"
 func newClient() (*ctl.Client, error) {
 	dir, err := paths.RuntimeDir(os.Getenv)
 	if err != nil {
-		return nil, err
+		return nil, bareError{err}
 	}
 	return &ctl.Client{Socket: dir + "/" + paths.SocketName}, nil
 }
@@ -161,6 +161,9 @@ func cmdRestore(getopt.Args) error {
 	return err
 }
 
+// unexpected is the original's error for an answer that makes no sense for
+// the request.
 func unexpected(resp ctl.Response) error {
-	return fmt.Errorf("unexpected answer %q from the server", resp.Kind)
+	//lint:ignore ST1005 the original's message
+	return fmt.Errorf("Malformed response '%s:%s'", resp.Kind, resp.Payload)
 }

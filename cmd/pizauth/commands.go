@@ -4,97 +4,73 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
+	"github.com/pizauth-go/pizauth/internal/cmdline"
 	"github.com/pizauth-go/pizauth/internal/getopt"
 	"github.com/pizauth-go/pizauth/internal/version"
 )
 
-// command is one subcommand: its options, how many operands it takes and
-// what it does.
-type command struct {
-	usage    string
-	opts     []getopt.Option
-	operands int
-	run      func(p getopt.Args) error
+// runs are the client subcommands, by name; internal/cmdline has their
+// options. `server` is not here: its arguments go to pizauth-server as they
+// are (see server.go).
+var runs = map[string]func(p getopt.Args) error{
+	"dump":     cmdDump,
+	"info":     cmdInfo,
+	"refresh":  cmdRefresh,
+	"restore":  cmdRestore,
+	"reload":   cmdReload,
+	"revoke":   cmdRevoke,
+	"show":     cmdShow,
+	"shutdown": cmdShutdown,
+	"status":   cmdStatus,
 }
 
-// commands is every subcommand, in the order usage lists them.
-var commands = []struct {
-	name string
-	command
-}{
-	{"dump", command{usage: "dump", run: cmdDump}},
-	{"info", command{usage: "info [-j]", opts: []getopt.Option{{Short: 'j'}}, run: cmdInfo}},
-	{"refresh", command{usage: "refresh [-u] <account>", opts: []getopt.Option{{Short: 'u'}}, operands: 1, run: cmdRefresh}},
-	{"reload", command{usage: "reload", run: cmdReload}},
-	{"restore", command{usage: "restore", run: cmdRestore}},
-	{"revoke", command{usage: "revoke <account>", operands: 1, run: cmdRevoke}},
-	{"server", command{usage: "server [-c <config-path>] [-d] [-v...]", opts: serverOptions, run: cmdServer}},
-	{"show", command{usage: "show [-u] [--auto-start] [--wait[=<duration>]] [--min-valid <duration>] [--sasl <mechanism> --user <address>] <account>", opts: showOptions, operands: 1, run: cmdShow}},
-	{"shutdown", command{usage: "shutdown", run: cmdShutdown}},
-	{"status", command{usage: "status [-j]", opts: []getopt.Option{{Short: 'j'}}, run: cmdStatus}},
-}
+// optionError is a bad value of one of our own options (--sasl, --wait...):
+// printed as an error, without the usage.
+type optionError struct{ reason string }
 
-// errUsage asks run to print the usage.
-var errUsage = errors.New("usage")
+func (e optionError) Error() string { return e.reason }
 
-// usageError is a usage error with a reason, printed before the usage.
-type usageError struct{ reason string }
+// bareError is printed as it is, without "ERROR - ": the original prints
+// the errors it meets before it sets up logging so (a missing config file).
+type bareError struct{ error }
 
-func (e usageError) Error() string        { return e.reason }
-func (e usageError) Is(target error) bool { return target == errUsage }
+func (e bareError) Unwrap() error { return e.error }
 
-// run executes the command line and returns the exit status.
+// run executes the command line and returns the exit status. A wrong
+// command line, or -h, prints the usage on standard error and exits 1, as
+// the original does; `pizauth help` prints it on standard output.
 func run(args []string) int {
-	if len(args) == 1 && (args[0] == "--version" || args[0] == "-V") {
+	prog := cmdline.ProgName()
+	switch {
+	case len(args) == 1 && (args[0] == "--version" || args[0] == "-V"):
 		fmt.Println("pizauth " + version.String())
 		return 0
-	}
-	if len(args) == 1 && (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-		fmt.Print(usage())
+	case len(args) == 1 && args[0] == "help":
+		fmt.Print(cmdline.Usage(prog))
 		return 0
+	case len(args) > 0 && args[0] == "server":
+		return report(cmdServer(args[1:]))
 	}
-	err := dispatch(args)
+	c, p, err := cmdline.Parse(args)
+	if err != nil {
+		fmt.Fprint(os.Stderr, cmdline.Usage(prog))
+		return 1
+	}
+	return report(runs[c.Name](p))
+}
+
+// report prints err, if any, as the original's logger does, and returns the
+// exit status.
+func report(err error) int {
+	var bare bareError
 	switch {
 	case err == nil:
 		return 0
-	case errors.Is(err, errUsage):
-		if u, ok := err.(usageError); ok {
-			fmt.Fprintln(os.Stderr, "pizauth: "+u.reason)
-		}
-		fmt.Fprint(os.Stderr, usage())
-	case err.Error() != "":
+	case errors.As(err, &bare):
 		fmt.Fprintln(os.Stderr, err)
+	default:
+		os.Stderr.WriteString(errorLine(err.Error(), colourStderr()))
 	}
 	return 1
-}
-
-func dispatch(args []string) error {
-	if len(args) == 0 {
-		return errUsage
-	}
-	for _, c := range commands {
-		if c.name != args[0] {
-			continue
-		}
-		p, err := getopt.Parse(args[1:], c.opts)
-		if err != nil {
-			return usageError{err.Error()}
-		}
-		if len(p.Operands) != c.operands {
-			return errUsage
-		}
-		return c.run(p)
-	}
-	return errUsage
-}
-
-func usage() string {
-	var b strings.Builder
-	b.WriteString("Usage:\n")
-	for _, c := range commands {
-		b.WriteString("  pizauth " + c.usage + "\n")
-	}
-	return b.String()
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/pizauth-go/pizauth/internal/cmdline"
 	"github.com/pizauth-go/pizauth/internal/ctl"
 	"github.com/pizauth-go/pizauth/internal/getopt"
 	"github.com/pizauth-go/pizauth/internal/paths"
@@ -15,6 +16,9 @@ import (
 
 // infoFormatVersion is the version of `info -j`'s format.
 const infoFormatVersion = 2
+
+// notUTF8 stands for a path that is not UTF-8, as in the original.
+const notUTF8 = "<path cannot be represented as UTF-8>"
 
 // infoJSON is what `info` reports; infoJSON.json is `info -j`.
 type infoJSON struct {
@@ -27,94 +31,118 @@ type infoJSON struct {
 	ServerInfo        *ctl.ServerInfo
 }
 
-// json returns in as an indented JSON object. It is written by hand so that
-// the client need not link encoding/json (see internal/daemon); a test checks
-// it against encoding/json.
+// json returns in as the original prints it: one line of compact JSON, the
+// keys sorted, https_pub_key only when HTTPS is on. It is written by hand
+// so that the client need not link encoding/json (see internal/daemon); a
+// test checks it against encoding/json.
 func (in infoJSON) json() string {
 	var b strings.Builder
-	field := func(indent, key, val string, last bool) {
-		b.WriteString(indent + jsonString(key) + ": " + val)
-		if !last {
+	field := func(key, val string) {
+		if b.Len() > 1 {
 			b.WriteByte(',')
 		}
-		b.WriteByte('\n')
+		b.WriteString(jsonString(key) + ":" + val)
 	}
-	b.WriteString("{\n")
-	field("  ", "cache_directory", jsonString(in.CacheDirectory), false)
-	field("  ", "config_file", jsonString(in.ConfigFile), false)
-	field("  ", "executed_as", jsonString(in.ExecutedAs), false)
-	field("  ", "info_format_version", strconv.Itoa(in.InfoFormatVersion), false)
-	field("  ", "pizauth_version", jsonString(in.PizauthVersion), false)
-	field("  ", "server_running", strconv.FormatBool(in.ServerRunning), in.ServerInfo == nil)
+	b.WriteByte('{')
+	field("cache_directory", jsonString(in.CacheDirectory))
+	field("config_file", jsonString(in.ConfigFile))
+	field("executed_as", jsonString(in.ExecutedAs))
+	field("info_format_version", strconv.Itoa(in.InfoFormatVersion))
+	field("pizauth_version", jsonString(in.PizauthVersion))
 	if srv := in.ServerInfo; srv != nil {
-		b.WriteString(`  "server_info": {` + "\n")
-		field("    ", "http_port", jsonString(srv.HTTPPort), false)
-		field("    ", "https_port", jsonString(srv.HTTPSPort), false)
-		field("    ", "https_pub_key", jsonString(srv.HTTPSPubKey), true)
-		b.WriteString("  }\n")
+		s := `{"http_port":` + jsonString(srv.HTTPPort) + `,"https_port":` + jsonString(srv.HTTPSPort)
+		if key, ok := pubKey(srv); ok {
+			s += `,"https_pub_key":` + jsonString(key)
+		}
+		field("server_info", s+"}")
 	}
+	field("server_running", strconv.FormatBool(in.ServerRunning))
 	b.WriteString("}\n")
 	return b.String()
 }
 
-// jsonString quotes s as encoding/json does: HTML-safe, each byte of
-// invalid UTF-8 written as \ufffd.
+// pubKey is the HTTPS listener's public key; ok is false when HTTPS is off.
+func pubKey(srv *ctl.ServerInfo) (key string, ok bool) {
+	if srv.HTTPSPubKey == "" || srv.HTTPSPubKey == "none" || srv.HTTPSPort == "none" {
+		return "", false
+	}
+	return srv.HTTPSPubKey, true
+}
+
+// jsonString quotes s as the original's JSON library (serde_json) does:
+// only '"', '\\' and control characters below U+0020 are escaped.
 func jsonString(s string) string {
 	const hex = "0123456789abcdef"
 	b := []byte{'"'}
-	for i, r := range s {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		switch {
-		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
-			b = append(b, `\ufffd`...)
-		case r == '"' || r == '\\':
-			b = append(b, '\\', byte(r))
-		case r == '\b':
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c == '\b':
 			b = append(b, `\b`...)
-		case r == '\f':
+		case c == '\f':
 			b = append(b, `\f`...)
-		case r == '\n':
+		case c == '\n':
 			b = append(b, `\n`...)
-		case r == '\r':
+		case c == '\r':
 			b = append(b, `\r`...)
-		case r == '\t':
+		case c == '\t':
 			b = append(b, `\t`...)
-		case r < 0x20 || r == '<' || r == '>' || r == '&':
-			b = append(b, '\\', 'u', '0', '0', hex[r>>4], hex[r&0xf])
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, `\u202`...)
-			b = append(b, hex[r&0xf])
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
 		default:
-			b = utf8.AppendRune(b, r)
+			b = append(b, c)
 		}
 	}
 	return string(append(b, '"'))
 }
 
+// utf8Path is path, or what the original prints for one that is not UTF-8.
+func utf8Path(path string) string {
+	if !utf8.ValidString(path) {
+		return notUTF8
+	}
+	return path
+}
+
 func cmdInfo(p getopt.Args) error {
-	in := infoJSON{InfoFormatVersion: infoFormatVersion, PizauthVersion: version.String()}
-	in.CacheDirectory, _ = paths.RuntimeDir(os.Getenv)
-	in.ConfigFile, _ = paths.ConfigFile("", os.Getenv)
-	in.ExecutedAs, _ = os.Executable()
-	srv, answered, err := serverInfo(in.CacheDirectory)
+	in := infoJSON{InfoFormatVersion: infoFormatVersion, PizauthVersion: version.String(), ExecutedAs: cmdline.ProgName()}
+	dir, err := paths.RuntimeDir(os.Getenv)
+	if err != nil {
+		return bareError{err}
+	}
+	in.CacheDirectory = utf8Path(dir)
+	srv, answered, err := serverInfo(dir)
 	switch {
 	case err == nil:
 		in.ServerRunning, in.ServerInfo = true, srv
-		// A running server may read another file (-c) than the default.
-		if srv.ConfigFile != "" {
-			in.ConfigFile = srv.ConfigFile
-		}
 	case answered:
 		// A server answered, but not in a form this pizauth reads (one of
 		// another version, still running after an upgrade).
 		in.ServerRunning = true
 		fmt.Fprintf(os.Stderr, "pizauth: the server's details are unavailable: %v\n", err)
 	}
+	if in.ConfigFile, err = infoConfigFile(p, srv); err != nil {
+		return bareError{err}
+	}
+	in.ConfigFile = utf8Path(in.ConfigFile)
 	if p.Count["j"] > 0 {
 		_, err := os.Stdout.WriteString(in.json())
 		return err
 	}
-	printInfo(in)
-	return nil
+	_, err = os.Stdout.WriteString(in.text())
+	return err
+}
+
+// infoConfigFile is the config file `info` reports: -c's, else the one a
+// running server reads (it may have been started with -c), else the
+// default, which must exist as in the original.
+func infoConfigFile(p getopt.Args, srv *ctl.ServerInfo) (string, error) {
+	if v := p.Value["config"]; v == "" && srv != nil && srv.ConfigFile != "" {
+		return srv.ConfigFile, nil
+	}
+	return cmdline.ConfigFile(p.Value["config"])
 }
 
 // serverInfo asks the server in dir about itself; answered reports whether
@@ -135,19 +163,21 @@ func serverInfo(dir string) (in *ctl.ServerInfo, answered bool, err error) {
 	return &decoded, true, nil
 }
 
-func printInfo(in infoJSON) {
-	fmt.Printf("pizauth version %s:\n", in.PizauthVersion)
-	fmt.Printf("  cache directory: %s\n", in.CacheDirectory)
-	fmt.Printf("  config file: %s\n", in.ConfigFile)
+// text is `info` without -j, laid out as the original's.
+func (in infoJSON) text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s version %s:\n  cache directory: %s\n  config file: %s\n",
+		in.ExecutedAs, in.PizauthVersion, in.CacheDirectory, in.ConfigFile)
 	if !in.ServerRunning {
-		fmt.Println("  server running: no")
-		return
+		b.WriteString("server not running\n")
+		return b.String()
 	}
-	fmt.Println("  server running: yes")
-	if in.ServerInfo == nil {
-		return
+	b.WriteString("server running:\n")
+	if srv := in.ServerInfo; srv != nil {
+		fmt.Fprintf(&b, "  HTTP port: %s\n  HTTPS port: %s\n", srv.HTTPPort, srv.HTTPSPort)
+		if key, ok := pubKey(srv); ok {
+			fmt.Fprintf(&b, "  HTTPS public key: %s\n", key)
+		}
 	}
-	fmt.Printf("    HTTP port: %s\n", in.ServerInfo.HTTPPort)
-	fmt.Printf("    HTTPS port: %s\n", in.ServerInfo.HTTPSPort)
-	fmt.Printf("    HTTPS public key: %s\n", in.ServerInfo.HTTPSPubKey)
+	return b.String()
 }

@@ -14,12 +14,6 @@ const (
 	saslOAUTHBEARER = "oauthbearer"
 )
 
-// showOptions are show's options: -u, --sasl MECH --user ADDRESS, and
-// --wait[=DURATION] --min-valid DURATION (wait.go), --auto-start
-// (autostart.go).
-var showOptions = []getopt.Option{{Short: 'u'}, {Long: "sasl", HasArg: true}, {Long: "user", HasArg: true},
-	{Long: "wait", OptArg: true}, {Long: "min-valid", HasArg: true}, {Long: "auto-start"}}
-
 // saslRequest is what `show --sasl` asks for; zero when plain show.
 type saslRequest struct{ mech, user string }
 
@@ -31,16 +25,16 @@ func parseSASL(p getopt.Args) (saslRequest, error) {
 	case !hasMech && !hasUser:
 		return saslRequest{}, nil
 	case !hasMech:
-		return saslRequest{}, usageError{"--user needs --sasl xoauth2 or --sasl oauthbearer"}
+		return saslRequest{}, optionError{"--user needs --sasl xoauth2 or --sasl oauthbearer"}
 	case !hasUser || user == "":
-		return saslRequest{}, usageError{"--sasl needs --user ADDRESS"}
+		return saslRequest{}, optionError{"--sasl needs --user ADDRESS"}
 	}
 	mech = strings.ToLower(mech)
 	if mech != saslXOAUTH2 && mech != saslOAUTHBEARER {
-		return saslRequest{}, usageError{fmt.Sprintf("--sasl %q: want xoauth2 or oauthbearer", mech)}
+		return saslRequest{}, optionError{fmt.Sprintf("--sasl %q: want xoauth2 or oauthbearer", mech)}
 	}
 	if strings.ContainsAny(user, "\x00\x01") {
-		return saslRequest{}, usageError{"--user must not contain control characters \\x00 or \\x01"}
+		return saslRequest{}, optionError{"--user must not contain control characters \\x00 or \\x01"}
 	}
 	return saslRequest{mech: mech, user: user}, nil
 }

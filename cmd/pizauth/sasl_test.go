@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/base64"
-	"errors"
 	"testing"
 
 	"github.com/pizauth-go/pizauth/internal/getopt"
@@ -52,8 +51,8 @@ func TestParseSASL(t *testing.T) {
 		if (err != nil) != tt.wantErr || got != tt.want {
 			t.Errorf("parseSASL(%q): got %+v, %v; want %+v, error %v", tt.value, got, err, tt.want, tt.wantErr)
 		}
-		if err != nil && !errors.Is(err, errUsage) {
-			t.Errorf("parseSASL(%q): got %v; want a usage error", tt.value, err)
+		if _, ok := err.(optionError); err != nil && !ok {
+			t.Errorf("parseSASL(%q): got %v; want an optionError", tt.value, err)
 		}
 	}
 }

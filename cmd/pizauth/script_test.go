@@ -22,6 +22,7 @@ import (
 	"github.com/pizauth-go/pizauth/internal/daemon"
 	"github.com/pizauth-go/pizauth/internal/paths"
 	"github.com/pizauth-go/pizauth/internal/testidp"
+	"github.com/pizauth-go/pizauth/internal/version"
 )
 
 // scriptCmds are the scripts' own commands; files that add commands for
@@ -52,7 +53,8 @@ func TestMain(m *testing.M) {
 //
 // Each script gets its own provider and runtime directory, and these
 // variables: IDP_AUTH_URI, IDP_TOKEN_URI, IDP_CLIENT_ID, IDP_CLIENT_SECRET
-// (a confidential client), IDP_PUBLIC_CLIENT_ID (a public one).
+// (a confidential client), IDP_PUBLIC_CLIENT_ID (a public one), and
+// PIZAUTH_VERSION.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
@@ -97,6 +99,7 @@ func setupScript(env *testscript.Env) error {
 	env.Setenv("IDP_CLIENT_ID", testClientID)
 	env.Setenv("IDP_CLIENT_SECRET", testClientSecret)
 	env.Setenv("IDP_PUBLIC_CLIENT_ID", testPublicClient)
+	env.Setenv("PIZAUTH_VERSION", version.String()) // what info and --version print
 	env.Defer(func() {
 		killServer(filepath.Join(runtimeDir, "pizauth"))
 		p.Close()

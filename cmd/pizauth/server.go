@@ -9,14 +9,12 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/pizauth-go/pizauth/internal/getopt"
+	"github.com/pizauth-go/pizauth/internal/cmdline"
 )
 
 // serverProgram is the server, a program of its own so that the client
 // links none of its packages (see internal/daemon).
 const serverProgram = "pizauth-server"
-
-var serverOptions = []getopt.Option{{Short: 'c', HasArg: true}, {Short: 'd'}, {Short: 'v'}}
 
 // serverPath returns the pizauth-server that belongs to this pizauth: the
 // one beside it (make install, go install), else the one in
@@ -45,35 +43,37 @@ func serverBeside(exe string) (string, error) {
 		serverProgram, strings.Join(candidates, " and "))
 }
 
-// cmdServer replaces this process by the server, so that whatever started
-// `pizauth server` (a service manager, a shell) sees one process: the pid,
-// $NOTIFY_SOCKET and sockets passed by socket activation stay valid.
-func cmdServer(p getopt.Args) error {
+// cmdServer replaces this process by the server, with the arguments of
+// `pizauth server` as they are, so that whatever started it (a service
+// manager, a shell) sees one process: the pid, $NOTIFY_SOCKET and sockets
+// passed by socket activation stay valid. pizauth-server parses the
+// arguments (internal/cmdline) and prints the usage if they are wrong.
+func cmdServer(args []string) error {
 	path, err := serverPath()
 	if err != nil {
-		return err
+		return bareError{err}
 	}
-	argv := []string{path}
-	if c, ok := p.Value["c"]; ok {
-		argv = append(argv, "-c", c)
-	}
-	if p.Count["d"] > 0 {
-		argv = append(argv, "-d")
-	}
-	if n := p.Count["v"]; n > 0 {
-		argv = append(argv, "-"+strings.Repeat("v", n))
-	}
-	return fmt.Errorf("running %s: %w", path, syscall.Exec(path, argv, os.Environ()))
+	argv := append([]string{path}, args...)
+	return bareError{fmt.Errorf("running %s: %w", path, syscall.Exec(path, argv, os.Environ()))}
 }
+
+// errAlreadyRunning is startServer's error when another server answers.
+var errAlreadyRunning = errors.New("pizauth authenticator already running")
 
 // startServer runs the server as `pizauth server` would (it detaches and
 // exits once its server answers, or fails saying why on standard error) and
-// returns that reason as the error.
+// returns that reason as the error; errAlreadyRunning when pizauth-server
+// says so by its exit status.
 func startServer() error {
 	path, err := serverPath()
 	if err != nil {
 		return err
 	}
+	return startServerAt(path)
+}
+
+// startServerAt is startServer for the pizauth-server at path.
+func startServerAt(path string) error {
 	null, err := os.Open(os.DevNull)
 	if err != nil {
 		return err
@@ -96,6 +96,8 @@ func startServer() error {
 		return fmt.Errorf("running %s: %w", path, err)
 	case st.Success():
 		return nil
+	case st.ExitCode() == cmdline.ExitAlreadyRunning:
+		return errAlreadyRunning
 	case len(msg) == 0:
 		return fmt.Errorf("%s failed: %v", path, st)
 	}

@@ -47,7 +47,7 @@ func showRequest(p getopt.Args) (ctl.Request, error) {
 func parseWait(flag, v string) (time.Duration, error) {
 	d, err := time.ParseDuration(v)
 	if err != nil || d < 0 || d > maxWait {
-		return 0, usageError{fmt.Sprintf("%s %q: want a duration such as 30s, 5m or 1h, at most %v", flag, v, maxWait)}
+		return 0, optionError{fmt.Sprintf("%s %q: want a duration such as 30s, 5m or 1h, at most %v", flag, v, maxWait)}
 	}
 	return d.Round(time.Millisecond), nil
 }

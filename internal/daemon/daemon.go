@@ -14,10 +14,12 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	sd "github.com/coreos/go-systemd/v22/daemon"
 
+	"github.com/pizauth-go/pizauth/internal/cmdline"
 	"github.com/pizauth-go/pizauth/internal/config"
 	"github.com/pizauth-go/pizauth/internal/ctl/listen"
 	"github.com/pizauth-go/pizauth/internal/getopt"
@@ -26,44 +28,43 @@ import (
 	"github.com/pizauth-go/pizauth/internal/version"
 )
 
-// options are the server's: those of `pizauth server`.
-var options = []getopt.Option{{Short: 'c', HasArg: true}, {Short: 'd'}, {Short: 'v'}}
+// errAlreadyRunning is the error, and the original's message, when a server
+// already answers on the socket; the exit status is then
+// cmdline.ExitAlreadyRunning.
+var errAlreadyRunning = errors.New("pizauth authenticator already running")
 
-const usage = "Usage:\n  pizauth server [-c <config-path>] [-d] [-v...]\n"
-
-// maxVerbosity is how many -v raise the log level (error up to trace).
-const maxVerbosity = 4
-
-// Main runs the server with args, the options of `pizauth server`, and
-// returns the exit status. Errors go to standard error, prefixed with
-// "pizauth: " and followed by the usage when the command line is wrong.
+// Main runs the server with args, the arguments of `pizauth server`, and
+// returns the exit status. A wrong command line, or -h, prints pizauth's
+// usage on standard error (exit 1), as `pizauth server` always did; other
+// errors are printed as they are.
 func Main(args []string) int {
-	if len(args) == 1 {
-		switch args[0] {
-		case "--version", "-V":
-			fmt.Println("pizauth " + version.String())
-			return 0
-		case "--help", "-h":
-			fmt.Print(usage)
-			return 0
-		}
+	if len(args) == 1 && (args[0] == "--version" || args[0] == "-V") {
+		fmt.Println("pizauth " + version.String())
+		return 0
 	}
-	p, err := getopt.Parse(args, options)
-	switch {
-	case err == nil && len(p.Operands) > 0:
-		err = fmt.Errorf("unexpected operand %q", p.Operands[0])
-	case err == nil && p.Count["v"] > maxVerbosity:
-		err = fmt.Errorf("-v may be given at most %d times", maxVerbosity)
-	}
+	c, _ := cmdline.Lookup("server")
+	p, err := c.Parse(args)
 	if err != nil {
-		fmt.Fprint(os.Stderr, "pizauth: "+err.Error()+"\n"+usage)
+		fmt.Fprint(os.Stderr, cmdline.Usage(clientName()))
 		return 1
 	}
-	if err := start(p); err != nil {
+	err = start(p)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		return 1
 	}
-	return 0
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errAlreadyRunning):
+		return cmdline.ExitAlreadyRunning
+	}
+	return 1
+}
+
+// clientName is the name of the pizauth beside this pizauth-server, which
+// the usage shows.
+func clientName() string {
+	return strings.TrimSuffix(cmdline.ProgName(), "-server")
 }
 
 // serverSetup is what the server command works out before it starts.
@@ -77,7 +78,7 @@ type serverSetup struct {
 // start validates the configuration and the runtime directory, then serves
 // in the foreground (-d) or detaches.
 func start(p getopt.Args) error {
-	setup, err := prepareServer(p.Value["c"], p.Count["v"])
+	setup, err := prepareServer(p.Value["config"], p.Count["verbose"])
 	if err != nil {
 		return err
 	}
@@ -90,7 +91,7 @@ func start(p getopt.Args) error {
 // prepareServer validates the configuration and the runtime directory
 // before anything else happens.
 func prepareServer(flagPath string, verbosity int) (serverSetup, error) {
-	path, err := paths.ConfigFile(flagPath, os.Getenv)
+	path, err := cmdline.ConfigFile(flagPath)
 	if err != nil {
 		return serverSetup{}, err
 	}
@@ -145,7 +146,7 @@ func serveForeground(s serverSetup) error {
 	})
 	notify(sd.SdNotifyStopping)
 	if errors.Is(err, listen.ErrAlreadyRunning) {
-		err = fmt.Errorf("pizauth server already running (runtime directory %s)", s.runtimeDir)
+		err = errAlreadyRunning
 	}
 	readyPipe.report(err)
 	return err

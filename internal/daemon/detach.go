@@ -36,7 +36,7 @@ func detach(s serverSetup) error {
 		return err
 	}
 	defer r.Close()
-	args := []string{"-d", "-c", s.configPath}
+	args := []string{"-d", "--config=" + s.configPath}
 	if s.verbosity > 0 {
 		args = append(args, "-"+strings.Repeat("v", s.verbosity))
 	}
@@ -56,6 +56,8 @@ func detach(s serverSetup) error {
 		return fmt.Errorf("waiting for the server to start: %w", err)
 	case string(msg) == readyOK:
 		return nil
+	case string(msg) == errAlreadyRunning.Error()+"\n":
+		return errAlreadyRunning
 	case len(msg) == 0:
 		return errors.New("pizauth server exited before it was ready (see the system log)")
 	}
