@@ -27,7 +27,8 @@ func serverPath() (string, error) {
 	return serverBeside(exe)
 }
 
-// serverBeside is serverPath for the pizauth at exe.
+// serverBeside is serverPath for the pizauth at exe. A candidate that
+// another user could have put or changed there is refused (see trusted).
 func serverBeside(exe string) (string, error) {
 	dir := filepath.Dir(exe)
 	candidates := []string{
@@ -35,9 +36,13 @@ func serverBeside(exe string) (string, error) {
 		filepath.Join(filepath.Dir(dir), "libexec", "pizauth", serverProgram),
 	}
 	for _, p := range candidates {
-		if syscall.Access(p, 1 /* X_OK */) == nil {
-			return p, nil
+		if syscall.Access(p, 1 /* X_OK */) != nil {
+			continue
 		}
+		if err := trusted(p); err != nil {
+			return "", fmt.Errorf("refusing to run %s: %w", p, err)
+		}
+		return p, nil
 	}
 	return "", fmt.Errorf("cannot find %s, looked for %s (install it beside pizauth, e.g. with make install)",
 		serverProgram, strings.Join(candidates, " and "))
