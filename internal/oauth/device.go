@@ -3,9 +3,7 @@ package oauth
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"time"
-	"unicode"
 
 	"golang.org/x/oauth2"
 
@@ -51,7 +49,10 @@ func (c *Client) DeviceAuth(ctx context.Context, p Params) (*DeviceCode, error) 
 	return checkDeviceCode(da, sent)
 }
 
-// checkDeviceCode refuses device answers that cannot be shown safely.
+// checkDeviceCode refuses device answers that cannot be shown safely: the
+// user code and the URIs reach the terminal (show) and auth_notify_cmd's
+// environment, so a control code, a bidi override or a space in them is a
+// provider error, not something to print.
 func checkDeviceCode(da *oauth2.DeviceAuthResponse, sent []secret.String) (*DeviceCode, error) {
 	bad := func(what string) error {
 		return &tokenError{msg: "device authorization endpoint answered with " + what, class: Permanent}
@@ -59,15 +60,15 @@ func checkDeviceCode(da *oauth2.DeviceAuthResponse, sent []secret.String) (*Devi
 	switch {
 	case da.DeviceCode == "":
 		return nil, bad("no device_code")
-	case da.UserCode == "" || len(da.UserCode) > maxUserCode || !printable(da.UserCode):
-		return nil, bad(fmt.Sprintf("an unusable user_code %q", safe(da.UserCode, sent, maxUserCode)))
-	case !httpURL(da.VerificationURI):
-		return nil, bad(fmt.Sprintf("an unusable verification_uri %q", safe(da.VerificationURI, sent, maxProviderText)))
+	case da.UserCode == "" || len(da.UserCode) > maxUserCode || !displayable(da.UserCode):
+		return nil, bad("an unusable user_code " + quoteProvider(da.UserCode, sent, maxUserCode))
+	case !displayableURI(da.VerificationURI):
+		return nil, bad("an unusable verification_uri " + quoteProvider(da.VerificationURI, sent, maxProviderText))
+	case da.VerificationURIComplete != "" && !displayableURI(da.VerificationURIComplete):
+		return nil, bad("an unusable verification_uri_complete " + quoteProvider(da.VerificationURIComplete, sent, maxProviderText))
 	}
-	dc := &DeviceCode{UserCode: da.UserCode, VerificationURI: da.VerificationURI, Expiry: da.Expiry, resp: da}
-	if httpURL(da.VerificationURIComplete) {
-		dc.VerificationURIComplete = da.VerificationURIComplete
-	}
+	dc := &DeviceCode{UserCode: da.UserCode, VerificationURI: da.VerificationURI,
+		VerificationURIComplete: da.VerificationURIComplete, Expiry: da.Expiry, resp: da}
 	dc.Interval = 5 * time.Second
 	if da.Interval > 0 && da.Interval < 3600 {
 		dc.Interval = time.Duration(da.Interval) * time.Second
@@ -101,18 +102,4 @@ func (c *Client) DevicePoll(ctx context.Context, p Params, dc *DeviceCode) (*Tok
 		return nil, &tokenError{msg: "the device code expired before the user approved it", class: Permanent, err: err}
 	}
 	return nil, wrapError(err, sent)
-}
-
-func httpURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && len(s) <= 2048
-}
-
-func printable(s string) bool {
-	for _, r := range s {
-		if !unicode.IsPrint(r) {
-			return false
-		}
-	}
-	return true
 }

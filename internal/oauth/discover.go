@@ -65,6 +65,9 @@ func (c *Client) fetchMetadata(ctx context.Context, uri string) (*Metadata, erro
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxDiscovery+1))
+	if errors.Is(err, errBodyTooLarge) { // our client's cap, which is maxDiscovery
+		body, err = make([]byte, maxDiscovery+1), nil
+	}
 	switch code := resp.StatusCode; {
 	case code == 408 || code == 429 || code >= 500:
 		return nil, &tokenError{msg: fmt.Sprintf("discovery: %s answered %d", uri, code), class: Transient}
@@ -85,18 +88,29 @@ func (c *Client) fetchMetadata(ctx context.Context, uri string) (*Metadata, erro
 }
 
 // checkMetadata refuses a document that names another issuer (RFC 8414
-// section 3.3) or endpoints that are not http(s) URLs.
+// section 3.3) or endpoints that are not URLs fit to show and to send
+// secrets to: an https issuer's endpoints must be https (RFC 8414 section
+// 2), or a document could send the client secret and the code in
+// cleartext; only a loopback http issuer (a test provider) may name
+// loopback http endpoints. An http issuer elsewhere is refused whole.
 func checkMetadata(md *Metadata, issuer string) error {
 	if md.Issuer != issuer {
-		return &tokenError{msg: fmt.Sprintf("discovery: the provider's document names issuer %q, not the configured %q: refusing its endpoints",
-			safe(md.Issuer, nil, maxProviderText), issuer), class: Permanent}
+		return &tokenError{msg: fmt.Sprintf("discovery: the provider's document names issuer %s, not the configured %q: refusing its endpoints",
+			quoteProvider(md.Issuer, nil, maxProviderText), issuer), class: Permanent}
+	}
+	if !isHTTPS(issuer) && !isLoopbackHTTP(issuer) {
+		return &tokenError{msg: fmt.Sprintf("discovery: issuer %q is not an https URL (RFC 8414): refusing its endpoints", issuer), class: Permanent}
 	}
 	for _, e := range []struct{ name, uri string }{
 		{"authorization_endpoint", md.AuthorizationEndpoint}, {"token_endpoint", md.TokenEndpoint},
 		{"device_authorization_endpoint", md.DeviceAuthorizationEndpoint}, {"revocation_endpoint", md.RevocationEndpoint},
 	} {
-		if e.uri != "" && !httpURL(e.uri) {
-			return &tokenError{msg: fmt.Sprintf("discovery: %s %q is not an http or https URL", e.name, safe(e.uri, nil, maxProviderText)), class: Permanent}
+		switch {
+		case e.uri == "":
+		case !displayableURI(e.uri):
+			return &tokenError{msg: fmt.Sprintf("discovery: %s %s is not an http or https URL of visible ASCII", e.name, quoteProvider(e.uri, nil, maxProviderText)), class: Permanent}
+		case !isHTTPS(e.uri) && !(isLoopbackHTTP(issuer) && isLoopbackHTTP(e.uri)):
+			return &tokenError{msg: fmt.Sprintf("discovery: %s %s is not https: refusing to send secrets in cleartext", e.name, quoteProvider(e.uri, nil, maxProviderText)), class: Permanent}
 		}
 	}
 	return nil

@@ -140,6 +140,12 @@ func newToken(t *oauth2.Token, sent []secret.String) (*Token, error) {
 	if v := t.Extra("refresh_token"); v != nil && v != "" {
 		tok.Refresh = secret.String(t.RefreshToken)
 	}
+	if ValidToken(t.AccessToken) != nil || !tok.Refresh.IsZero() && ValidToken(t.RefreshToken) != nil {
+		return nil, &tokenError{
+			msg:   "token endpoint answered with a token holding characters outside RFC 6749's visible ASCII: refusing it",
+			class: Permanent,
+		}
+	}
 	return tok, nil
 }
 

@@ -202,21 +202,9 @@ func describeRedirectError(cb redirect.Callback) string {
 	return msg
 }
 
-// sanitise keeps printable text and bounds its length.
-func sanitise(s string) string {
-	const maxLen = 200
-	var b strings.Builder
-	for _, r := range s {
-		if b.Len() >= maxLen {
-			b.WriteString("...")
-			break
-		}
-		if r >= 0x20 && r != 0x7f {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// sanitise keeps printable text (no C0 or C1 control codes, no bidi
+// overrides) and bounds its length.
+func sanitise(s string) string { return oauth.SafeText(s, 200) }
 
 // exchange swaps the code for a token, retrying network failures while the
 // request is still current.

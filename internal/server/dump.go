@@ -5,6 +5,7 @@ import (
 	"runtime/debug"
 
 	"github.com/pizauth-go/pizauth/internal/ctl"
+	"github.com/pizauth-go/pizauth/internal/oauth"
 )
 
 // dump answers with every active token, sealed (see dumpfmt.go).
@@ -81,6 +82,8 @@ func (s *Server) applyDump(tokens []dumpedToken, skip func(account string) bool)
 			skipped[t.name] = "its security-relevant settings changed"
 		case a.phase == phaseActive:
 			skipped[t.name] = "it already has a token"
+		case oauth.ValidToken(t.access.Reveal()) != nil || !t.refresh.IsZero() && oauth.ValidToken(t.refresh.Reveal()) != nil:
+			skipped[t.name] = "its token holds characters no provider may send (RFC 6749)"
 		default:
 			s.restoreLocked(a, t)
 			restored++

@@ -194,3 +194,28 @@ func TestForgedDumpCostsAtMostItsSize(t *testing.T) {
 		t.Errorf("decoding %d tokens (%d bytes) allocated %d bytes; want at most %d", len(tokens), len(b), alloc, 4*size)
 	}
 }
+
+// TestRestoreRefusesTokensWithControlCharacters: a forged dump (its key is
+// public) cannot plant a token that injects a header where it is used
+// (issue 13 item 7); the same check guards persist_file.
+func TestRestoreRefusesTokensWithControlCharacters(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := start(t, testConfig(testAccount("work"), testAccount("home")))
+		t0 := time.Now()
+		b, err := encodeDump([]dumpedToken{
+			{name: "work", digest: testAccount("work").SecurityDigest(), access: "tok\r\nX-Injected: 1", obtained: t0, expiry: t0.Add(time.Hour)},
+			{name: "home", digest: testAccount("home").SecurityDigest(), access: "good", refresh: "rt\x1b[2J", obtained: t0, expiry: t0.Add(time.Hour)},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := h.do(ctl.Request{Cmd: ctl.CmdRestore, Data: b}); r.Kind != ctl.KindOK || r.Payload != "0" {
+			t.Errorf("restore = %+v; want ok restoring nothing", r)
+		}
+		for _, name := range []string{"work", "home"} {
+			if r := h.show(name); r.Kind == ctl.KindToken {
+				t.Errorf("show %s = %+v; want no token", name, r)
+			}
+		}
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/pizauth-go/pizauth/internal/config"
 	"github.com/pizauth-go/pizauth/internal/ctl"
 	"github.com/pizauth-go/pizauth/internal/oauth"
 	"github.com/pizauth-go/pizauth/internal/redirect"
@@ -31,10 +32,16 @@ func newIDP(t *testing.T) *testidp.Provider {
 func startIDP(t *testing.T, p *testidp.Provider, timeout time.Duration) *harness {
 	ac := testAccount("acc")
 	ac.AuthURI, ac.TokenURI = p.AuthURI(), p.TokenURI()
+	return startAccount(t, ac, &http.Client{Transport: p.Transport(), Timeout: timeout})
+}
+
+// startAccount starts a server with the one account ac, whose provider
+// hc reaches.
+func startAccount(t *testing.T, ac *config.Account, hc *http.Client) *harness {
 	ctx, cancel := context.WithCancel(t.Context())
 	h := &harness{t: t, runner: &fakeRunner{}}
 	h.s = New(ctx, Options{
-		Config: testConfig(ac), Provider: &oauth.Client{HTTP: &http.Client{Transport: p.Transport(), Timeout: timeout}},
+		Config: testConfig(ac), Provider: &oauth.Client{HTTP: hc},
 		RunCommand: h.runner.run, Listeners: Listeners{HTTPPort: 8080}, Shutdown: cancel,
 	})
 	h.s.Start()
@@ -167,6 +174,76 @@ func TestSlowDevicePollPollsOn(t *testing.T) {
 		synctest.Wait()
 		if r := h.show("dev"); r.Kind != ctl.KindToken {
 			t.Errorf("show after approval = %+v; want a token", r)
+		}
+	})
+}
+
+// TestUnsafeDeviceAnswerIsReported: a verification URI with a C1 control
+// code never reaches show or auth_notify_cmd; the user hears of a provider
+// error once (issue 18 item 6).
+func TestUnsafeDeviceAnswerIsReported(t *testing.T) {
+	p := newDeviceProvider(t)
+	synctest.Test(t, func(t *testing.T) {
+		h := startDevice(t, p)
+		p.FailNext(testidp.PathDevice, 1, testidp.Fault{Status: 200, Body: `{"device_code":"d","user_code":"WDJB-MJHT",` +
+			`"verification_uri":"https://idp.example/\u009b2Jdevice","expires_in":900}`})
+		h.show("dev")
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if n := len(h.runner.runs("auth_notify_cmd")); n != 0 {
+			t.Errorf("auth_notify_cmd ran %d times; want none", n)
+		}
+		notes := h.runner.runs("error_notify_cmd")
+		if len(notes) != 1 || !strings.Contains(envValue(notes[0].env, "PIZAUTH_MSG"), "unusable verification_uri") {
+			t.Fatalf("error_notify_cmd runs = %+v; want one about the verification_uri", notes)
+		}
+		if msg := envValue(notes[0].env, "PIZAUTH_MSG"); strings.ContainsRune(msg, '\u009b') {
+			t.Errorf("PIZAUTH_MSG %q carries the control code", msg)
+		}
+		if r := h.show("dev"); strings.ContainsRune(r.Payload, '\u009b') {
+			t.Errorf("show = %+v; carries the control code", r)
+		}
+	})
+}
+
+// TestOversizedDiscoveryReportedOnce: a discovery document that is too
+// large is not retried every refresh_retry; the user hears of it once
+// (issue 18 item 9).
+func TestOversizedDiscoveryReportedOnce(t *testing.T) {
+	p := newIDP(t)
+	synctest.Test(t, func(t *testing.T) {
+		ac := testAccount("acc")
+		ac.AuthURI, ac.TokenURI, ac.Issuer = "", "", p.URL()
+		h := startAccount(t, ac, &http.Client{Transport: p.Transport()})
+		p.StartOutage(testidp.Fault{Status: 200, Body: `{"issuer":"x","pad":"` + strings.Repeat("a", 2<<20) + `"}`})
+		h.show("acc")
+		time.Sleep(10 * time.Minute)
+		synctest.Wait()
+		if n := p.Count(testidp.PathOIDCConfig); n != 1 {
+			t.Errorf("discovery requests = %d; want 1", n)
+		}
+		notes := h.runner.runs("error_notify_cmd")
+		if len(notes) != 1 || !strings.Contains(envValue(notes[0].env, "PIZAUTH_MSG"), "larger than") {
+			t.Errorf("error_notify_cmd runs = %+v; want one saying the document is too large", notes)
+		}
+	})
+}
+
+// TestRedirectErrorTextIsSanitised: the error a redirect carries reaches
+// PIZAUTH_MSG without control codes or bidi overrides (issue 18 item 6).
+func TestRedirectErrorTextIsSanitised(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := start(t, testConfig(testAccount("acc")))
+		h.show("acc")
+		h.s.HandleRedirect(redirect.Callback{Path: "/", State: h.pendingState("acc"),
+			Error: "access_denied", ErrorDescription: "see \u202eevil\u009b2J\x1b[31m"})
+		synctest.Wait()
+		notes := h.runner.runs("error_notify_cmd")
+		if len(notes) != 1 {
+			t.Fatalf("error_notify_cmd ran %d times; want 1", len(notes))
+		}
+		if msg := envValue(notes[0].env, "PIZAUTH_MSG"); strings.ContainsAny(msg, "\u202e\u009b\x1b") {
+			t.Errorf("PIZAUTH_MSG %q carries control codes", msg)
 		}
 	})
 }

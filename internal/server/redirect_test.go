@@ -36,7 +36,7 @@ func TestRedirectHandling(t *testing.T) {
 		}, 404, pageNotFound, ctl.KindPending, 0},
 		{"access denied", func(s string) redirect.Callback {
 			return redirect.Callback{Path: "/", State: s, Error: "access_denied", ErrorDescription: "the user said no\x1b[31m"}
-		}, 400, "pizauth: authorisation failed: access_denied: the user said no[31m", ctl.KindPending, 0},
+		}, 400, "pizauth: authorisation failed: access_denied: the user said no [31m", ctl.KindPending, 0},
 		{"neither code nor error", func(s string) redirect.Callback { return redirect.Callback{Path: "/", State: s} }, 400, "pizauth: authorisation failed: the provider's redirect carried neither a code nor an error", ctl.KindPending, 0},
 	}
 	for _, tt := range tests {
