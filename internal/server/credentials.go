@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pizauth-go/pizauth/internal/config"
+	"github.com/pizauth-go/pizauth/internal/dump"
 	"github.com/pizauth-go/pizauth/internal/secret"
 )
 
@@ -106,11 +107,11 @@ func (s *Server) resolveAll(ctx context.Context, cfg *config.Config, running map
 
 // resolveForRestore runs the credential commands of the accounts a dump
 // names, so that their digests can be compared. It blocks.
-func (s *Server) resolveForRestore(tokens []dumpedToken) {
+func (s *Server) resolveForRestore(tokens []dump.Token) {
 	s.mu.Lock()
 	need := make(map[*account]*config.Account)
 	for _, t := range tokens {
-		if a := s.accounts[t.name]; a != nil && needsCredentials(a.cfg) {
+		if a := s.accounts[t.Name]; a != nil && needsCredentials(a.cfg) {
 			need[a] = a.cfg
 		}
 	}

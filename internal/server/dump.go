@@ -5,10 +5,11 @@ import (
 	"runtime/debug"
 
 	"github.com/pizauth-go/pizauth/internal/ctl"
+	"github.com/pizauth-go/pizauth/internal/dump"
 	"github.com/pizauth-go/pizauth/internal/oauth"
 )
 
-// dump answers with every active token, sealed (see dumpfmt.go).
+// dump answers with every active token, sealed (see package dump).
 func (s *Server) dump() ctl.Response {
 	b, err := s.encodeState()
 	if err != nil {
@@ -20,20 +21,20 @@ func (s *Server) dump() ctl.Response {
 // encodeState returns every active token as a dump.
 func (s *Server) encodeState() ([]byte, error) {
 	s.mu.Lock()
-	var tokens []dumpedToken
+	var tokens []dump.Token
 	for _, ac := range s.cfg.Accounts {
 		a := s.accounts[ac.Name]
 		if a.phase != phaseActive {
 			continue
 		}
 		t := a.token
-		tokens = append(tokens, dumpedToken{
-			name: ac.Name, digest: ac.SecurityDigest(),
-			access: t.access, refresh: t.refresh, obtained: t.obtained, expiry: t.expiry,
+		tokens = append(tokens, dump.Token{
+			Name: ac.Name, Digest: ac.SecurityDigest(),
+			Access: t.access, Refresh: t.refresh, Obtained: t.obtained, Expiry: t.expiry,
 		})
 	}
 	s.mu.Unlock()
-	return encodeDump(tokens)
+	return dump.Encode(tokens)
 }
 
 // largeRestore is the size of a restore after which the server collects
@@ -51,7 +52,7 @@ func (s *Server) restore(data []byte) ctl.Response {
 	if len(data) >= largeRestore {
 		defer debug.FreeOSMemory()
 	}
-	tokens, err := decodeDump(data)
+	tokens, err := dump.Decode(data)
 	if err != nil {
 		return errorf("restore: %v", err)
 	}
@@ -65,25 +66,25 @@ func (s *Server) restore(data []byte) ctl.Response {
 // it restored. Accounts that are not configured are
 // counted, not named: a forged dump may name millions; a configured account
 // is named once, whatever the dump repeats.
-func (s *Server) applyDump(tokens []dumpedToken, skip func(account string) bool) int {
+func (s *Server) applyDump(tokens []dump.Token, skip func(account string) bool) int {
 	s.resolveForRestore(tokens)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	restored, unknown := 0, 0
 	skipped := make(map[string]string) // configured account -> why
 	for _, t := range tokens {
-		a := s.accounts[t.name]
+		a := s.accounts[t.Name]
 		switch {
 		case a == nil:
 			unknown++
-		case skip != nil && skip(t.name):
-			skipped[t.name] = "its token was revoked or invalidated since the server started"
-		case a.cfg.SecurityDigest() != t.digest:
-			skipped[t.name] = "its security-relevant settings changed"
+		case skip != nil && skip(t.Name):
+			skipped[t.Name] = "its token was revoked or invalidated since the server started"
+		case a.cfg.SecurityDigest() != t.Digest:
+			skipped[t.Name] = "its security-relevant settings changed"
 		case a.phase == phaseActive:
-			skipped[t.name] = "it already has a token"
-		case oauth.ValidToken(t.access.Reveal()) != nil || !t.refresh.IsZero() && oauth.ValidToken(t.refresh.Reveal()) != nil:
-			skipped[t.name] = "its token holds characters no provider may send (RFC 6749)"
+			skipped[t.Name] = "it already has a token"
+		case oauth.ValidToken(t.Access.Reveal()) != nil || !t.Refresh.IsZero() && oauth.ValidToken(t.Refresh.Reveal()) != nil:
+			skipped[t.Name] = "its token holds characters no provider may send (RFC 6749)"
 		default:
 			s.restoreLocked(a, t)
 			restored++
@@ -97,9 +98,9 @@ func (s *Server) applyDump(tokens []dumpedToken, skip func(account string) bool)
 }
 
 // restoreLocked makes a dumped token a's active token.
-func (s *Server) restoreLocked(a *account, t dumpedToken) {
+func (s *Server) restoreLocked(a *account, t dump.Token) {
 	s.dropLocked(a)
 	a.phase = phaseActive
-	a.token = &activeToken{access: t.access, refresh: t.refresh, obtained: wall(t.obtained), expiry: wall(t.expiry)}
+	a.token = &activeToken{access: t.Access, refresh: t.Refresh, obtained: wall(t.Obtained), expiry: wall(t.Expiry)}
 	s.scheduleTokenLocked(a)
 }

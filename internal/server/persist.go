@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/pizauth-go/pizauth/internal/dump"
 	"github.com/pizauth-go/pizauth/internal/persist"
 )
 
@@ -58,7 +59,7 @@ type persistHost struct{ s *Server }
 func (h persistHost) State() ([]byte, error) { return h.s.encodeState() }
 
 func (h persistHost) Restore(state []byte, skip func(account string) bool) (int, error) {
-	tokens, err := decodeDump(state)
+	tokens, err := dump.Decode(state)
 	if err != nil {
 		return 0, err
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/pizauth-go/pizauth/internal/config"
 	"github.com/pizauth-go/pizauth/internal/ctl"
+	"github.com/pizauth-go/pizauth/internal/dump"
 	"github.com/pizauth-go/pizauth/internal/persist"
 	"github.com/pizauth-go/pizauth/internal/secret"
 )
@@ -90,7 +91,7 @@ func startPersisting(t *testing.T, cfg *config.Config, id *identity) (h *harness
 }
 
 // decrypt returns the tokens in the fixture's persist_file.
-func (f persistFixture) decrypt(t *testing.T) []dumpedToken {
+func (f persistFixture) decrypt(t *testing.T) []dump.Token {
 	t.Helper()
 	sealed, err := os.ReadFile(f.cfg.PersistFile)
 	if err != nil {
@@ -104,7 +105,7 @@ func (f persistFixture) decrypt(t *testing.T) []dumpedToken {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tokens, err := decodeDump(data)
+	tokens, err := dump.Decode(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,9 +113,9 @@ func (f persistFixture) decrypt(t *testing.T) []dumpedToken {
 }
 
 // write seals tokens into the fixture's persist_file.
-func (f persistFixture) write(t *testing.T, tokens ...dumpedToken) {
+func (f persistFixture) write(t *testing.T, tokens ...dump.Token) {
 	t.Helper()
-	dump, err := encodeDump(tokens)
+	dump, err := dump.Encode(tokens)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +129,7 @@ func (f persistFixture) write(t *testing.T, tokens ...dumpedToken) {
 }
 
 // saved is a token for account name as the fixture's configuration has it.
-func (f persistFixture) saved(name, access string) dumpedToken {
+func (f persistFixture) saved(name, access string) dump.Token {
 	var digest [32]byte
 	for _, ac := range f.cfg.Accounts {
 		if ac.Name == name {
@@ -136,14 +137,14 @@ func (f persistFixture) saved(name, access string) dumpedToken {
 		}
 	}
 	t0 := time.Now().Truncate(time.Second)
-	return dumpedToken{name: name, digest: digest, access: secret.String(access), refresh: secret.String("refresh-" + access),
-		obtained: t0, expiry: t0.Add(time.Hour)}
+	return dump.Token{Name: name, Digest: digest, Access: secret.String(access), Refresh: secret.String("refresh-" + access),
+		Obtained: t0, Expiry: t0.Add(time.Hour)}
 }
 
-func names(tokens []dumpedToken) string {
+func names(tokens []dump.Token) string {
 	var out []string
 	for _, t := range tokens {
-		out = append(out, t.name+"="+t.access.Reveal())
+		out = append(out, t.Name+"="+t.Access.Reveal())
 	}
 	return strings.Join(out, " ")
 }
@@ -163,7 +164,7 @@ func TestPersistAfterTokenChanges(t *testing.T) {
 		if bytes.Contains(sealed, []byte(token)) {
 			t.Errorf("persist_file contains the token")
 		}
-		if got := f.decrypt(t); len(got) != 1 || got[0].name != "work" || got[0].access.Reveal() != token {
+		if got := f.decrypt(t); len(got) != 1 || got[0].Name != "work" || got[0].Access.Reveal() != token {
 			t.Errorf("got %q in persist_file; want the work token", names(got))
 		}
 		h.do(ctl.Request{Cmd: ctl.CmdRevoke, Account: "work"})
@@ -251,7 +252,7 @@ func TestPersistBadFilesAreKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dump, err := encodeDump([]dumpedToken{f.saved("work", "w")})
+	dump, err := dump.Encode([]dump.Token{f.saved("work", "w")})
 	if err != nil {
 		t.Fatal(err)
 	}

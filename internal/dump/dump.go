@@ -1,0 +1,183 @@
+// Package dump is the binary format of `pizauth dump` and `pizauth restore`:
+// every account's active token, with the digest of the account's
+// security-relevant settings, sealed with a public key. The seal hides
+// tokens from grep and strings and detects any change, but it is not
+// encryption: users who keep dumps must encrypt them (e.g. with age).
+package dump
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pizauth-go/pizauth/internal/secret"
+)
+
+// A dump is magic, a version byte, a 12-byte nonce and the AES-256-GCM
+// sealed payload, with magic and version as additional data. The key is
+// fixed (see the package comment).
+const (
+	magic   = "PIZAUTHGO-DUMP"
+	version = 1
+)
+
+// key is public by design (see the package comment).
+var key = []byte("pizauth-go dump obfuscation key!")
+
+// ErrDamaged is Decode's answer to anything that Encode did not write, or
+// that was changed since.
+var ErrDamaged = errors.New("not a pizauth dump, or a damaged one")
+
+// Token is one account's token in a dump.
+type Token struct {
+	Name     string
+	Digest   [32]byte // the account's config.Account.SecurityDigest
+	Access   secret.String
+	Refresh  secret.String
+	Obtained time.Time
+	Expiry   time.Time
+}
+
+// Encode seals tokens into a dump.
+func Encode(tokens []Token) ([]byte, error) {
+	p := encodePayload(tokens)
+	aead, err := newAEAD()
+	if err != nil {
+		return nil, err
+	}
+	header := append([]byte(magic), version)
+	out := make([]byte, len(header)+aead.NonceSize(), len(header)+aead.NonceSize()+len(p)+aead.Overhead())
+	copy(out, header)
+	nonce := out[len(header):]
+	rand.Read(nonce)
+	return aead.Seal(out, nonce, p, header), nil
+}
+
+// Decode opens a dump, refusing anything that was not written by Encode of
+// this version, byte for byte. It allocates a few times len(b) at most,
+// whatever b claims.
+func Decode(b []byte) ([]Token, error) {
+	aead, err := newAEAD()
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.HasPrefix(b, []byte(magic)) || len(b) < len(magic)+1 {
+		return nil, ErrDamaged
+	}
+	if v := b[len(magic)]; v != version {
+		return nil, fmt.Errorf("dump format version %d is not supported (this pizauth reads version %d)", v, version)
+	}
+	header := b[:len(magic)+1]
+	rest := b[len(header):]
+	if len(rest) < aead.NonceSize()+aead.Overhead() {
+		return nil, ErrDamaged
+	}
+	p, err := aead.Open(nil, rest[:aead.NonceSize()], rest[aead.NonceSize():], header)
+	if err != nil {
+		return nil, ErrDamaged
+	}
+	return decodePayload(p)
+}
+
+// encodePayload is what Encode seals: the number of tokens, then each
+// token's fields in order, strings prefixed by their length (uvarints),
+// times as big-endian Unix nanoseconds.
+func encodePayload(tokens []Token) []byte {
+	var p []byte
+	p = binary.AppendUvarint(p, uint64(len(tokens)))
+	for _, t := range tokens {
+		p = appendString(p, t.Name)
+		p = append(p, t.Digest[:]...)
+		p = appendString(p, t.Access.Reveal())
+		p = appendString(p, t.Refresh.Reveal())
+		p = binary.BigEndian.AppendUint64(p, uint64(t.Obtained.UnixNano()))
+		p = binary.BigEndian.AppendUint64(p, uint64(t.Expiry.UnixNano()))
+	}
+	return p
+}
+
+// minToken is the size of the smallest token in a payload: empty name,
+// access and refresh (one length byte each), the digest and two times.
+const minToken = 3 + 32 + 8 + 8
+
+// decodePayload reads the tokens of an opened dump. A count that cannot fit
+// in the payload is refused before anything is allocated for it, and the
+// first short read ends the decoding, so that memory stays bounded by the
+// payload's size.
+func decodePayload(p []byte) ([]Token, error) {
+	r := reader{b: p}
+	n := r.uvarint()
+	if r.err || n > uint64(len(r.b))/minToken {
+		return nil, ErrDamaged
+	}
+	tokens := make([]Token, 0, n)
+	for ; n > 0 && !r.err; n-- {
+		var t Token
+		t.Name = r.string()
+		copy(t.Digest[:], r.bytes(32))
+		t.Access = secret.String(r.string())
+		t.Refresh = secret.String(r.string())
+		t.Obtained = time.Unix(0, int64(r.uint64()))
+		t.Expiry = time.Unix(0, int64(r.uint64()))
+		tokens = append(tokens, t)
+	}
+	if r.err || len(r.b) != 0 {
+		return nil, ErrDamaged
+	}
+	return tokens, nil
+}
+
+func newAEAD() (cipher.AEAD, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// reader reads a payload; after the first short read err is set and
+// every further read returns zero values.
+type reader struct {
+	b   []byte
+	err bool
+}
+
+func (r *reader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.err, r.b = true, nil
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) bytes(n uint64) []byte {
+	if r.err || n > uint64(len(r.b)) {
+		r.err, r.b = true, nil
+		return nil
+	}
+	v := r.b[:n]
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) string() string { return string(r.bytes(r.uvarint())) }
+
+func (r *reader) uint64() uint64 {
+	b := r.bytes(8)
+	if b == nil {
+		return 0
+	}
+	return binary.BigEndian.Uint64(b)
+}

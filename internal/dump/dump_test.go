@@ -1,0 +1,171 @@
+package dump
+
+import (
+	"bytes"
+	"encoding/binary"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+func sampleDump(t testing.TB) []byte {
+	t0 := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	b, err := Encode([]Token{
+		{Name: "work", Digest: [32]byte{1}, Access: "canary-access", Refresh: "canary-refresh", Obtained: t0, Expiry: t0.Add(time.Hour)},
+		{Name: "home", Digest: [32]byte{2}, Access: "a2", Obtained: t0, Expiry: t0.Add(time.Minute)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestDumpRoundTrip(t *testing.T) {
+	b := sampleDump(t)
+	for _, s := range []string{"canary-access", "canary-refresh", "work"} {
+		if bytes.Contains(b, []byte(s)) {
+			t.Errorf("dump contains %q in clear", s)
+		}
+	}
+	got, err := Decode(b)
+	if err != nil {
+		t.Fatalf("Decode: %v", err)
+	}
+	if len(got) != 2 || got[0].Name != "work" || got[0].Access.Reveal() != "canary-access" ||
+		got[0].Refresh.Reveal() != "canary-refresh" || got[1].Refresh.Reveal() != "" ||
+		!got[0].Expiry.Equal(time.Date(2026, 3, 4, 6, 6, 7, 0, time.UTC)) || got[1].Digest != [32]byte{2} {
+		t.Errorf("Decode = %+v; want what was encoded", got)
+	}
+}
+
+func TestDamagedDumpsAreRefused(t *testing.T) {
+	good := sampleDump(t)
+	variants := map[string][]byte{
+		"empty":          nil,
+		"random":         bytes.Repeat([]byte{0x5a}, 200),
+		"truncated":      good[:len(good)-1],
+		"magic only":     []byte(magic),
+		"header only":    good[:len(magic)+1],
+		"trailing bytes": append(append([]byte{}, good...), 0),
+	}
+	future := append([]byte{}, good...)
+	future[len(magic)] = version + 1
+	variants["foreign version"] = future
+	for i := range good {
+		flipped := append([]byte{}, good...)
+		flipped[i] ^= 0x01
+		variants["bit flip at "+string(rune('0'+i%10))+"/"+strings.Repeat("x", i/10)] = flipped
+	}
+	for name, b := range variants {
+		if _, err := Decode(b); err == nil {
+			t.Errorf("%s: Decode succeeded; want an error", name)
+		}
+	}
+	if _, err := Decode(future); err == nil || !strings.Contains(err.Error(), "version") {
+		t.Errorf("foreign version error = %v; want it to name the version", err)
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	f.Add(sampleDump(f))
+	f.Add([]byte(magic + "\x01"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		tokens, err := Decode(b)
+		if err != nil {
+			return
+		}
+		again, err := Encode(tokens)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back, err := Decode(again); err != nil || len(back) != len(tokens) {
+			t.Fatalf("re-encoded dump does not decode: %v", err)
+		}
+	})
+}
+
+// FuzzDecodePayload fuzzes what the seal protects, which FuzzDecode's
+// inputs almost never reach: anyone can seal a payload with the public
+// key. A payload that decodes holds no more tokens than can fit in it,
+// and decodes the same once encoded again.
+func FuzzDecodePayload(f *testing.F) {
+	t0 := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	f.Add(encodePayload([]Token{{Name: "work", Access: "a", Refresh: "r", Obtained: t0, Expiry: t0.Add(time.Hour)}}))
+	f.Add(encodePayload(make([]Token, 3)))
+	f.Add(binary.AppendUvarint(nil, 1<<40))
+	f.Add([]byte{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01})
+	f.Fuzz(func(t *testing.T, p []byte) {
+		tokens, err := decodePayload(p)
+		if err != nil {
+			return
+		}
+		if len(tokens) > len(p)/minToken {
+			t.Fatalf("%d tokens from %d bytes", len(tokens), len(p))
+		}
+		back, err := decodePayload(encodePayload(tokens))
+		if err != nil || len(back) != len(tokens) {
+			t.Fatalf("re-encoded payload: %d tokens, %v; want %d", len(back), err, len(tokens))
+		}
+		for i := range back {
+			a, b := back[i], tokens[i]
+			if a.Name != b.Name || a.Digest != b.Digest || a.Access != b.Access || a.Refresh != b.Refresh ||
+				!a.Obtained.Equal(b.Obtained) || !a.Expiry.Equal(b.Expiry) {
+				t.Fatalf("token %d: %+v after a round trip; want %+v", i, a, b)
+			}
+		}
+	})
+}
+
+// forgedDump seals a payload that claims count tokens, followed by filler,
+// with the public dump key: anyone can make one.
+func forgedDump(t testing.TB, count uint64, filler int) []byte {
+	t.Helper()
+	p := binary.AppendUvarint(nil, count)
+	p = append(p, make([]byte, filler)...)
+	aead, err := newAEAD()
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := append([]byte(magic), version)
+	nonce := make([]byte, aead.NonceSize())
+	return aead.Seal(append(header, nonce...), nonce, p, header)
+}
+
+// TestForgedDumpCostsAtMostItsSize decodes dumps whose token count cannot
+// fit in them: each is refused, and decoding allocates a few times the
+// dump's size at most, not the count times a token.
+func TestForgedDumpCostsAtMostItsSize(t *testing.T) {
+	const size = 1 << 20
+	for _, count := range []uint64{size, size / 2, size / 16, size / 50, 1 << 62} {
+		b := forgedDump(t, count, size)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := Decode(b)
+		runtime.ReadMemStats(&after)
+		if err == nil {
+			t.Errorf("count %d: Decode succeeded; want an error", count)
+		}
+		if got := after.TotalAlloc - before.TotalAlloc; got > 3*size {
+			t.Errorf("count %d: decoding a %d-byte dump allocated %d bytes; want at most %d", count, len(b), got, 3*size)
+		}
+	}
+
+	// The most tokens a dump of that size holds: a few times its size.
+	tokens := make([]Token, size/minToken)
+	b, err := Encode(tokens)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	got, err := Decode(b)
+	runtime.ReadMemStats(&after)
+	if err != nil || len(got) != len(tokens) {
+		t.Fatalf("Decode of %d tokens: got %d, %v", len(tokens), len(got), err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4*size {
+		t.Errorf("decoding %d tokens (%d bytes) allocated %d bytes; want at most %d", len(tokens), len(b), alloc, 4*size)
+	}
+}
