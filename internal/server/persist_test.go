@@ -355,3 +355,21 @@ func checkMode(t *testing.T, path string, want os.FileMode) {
 		t.Errorf("%s: got mode %v; want %v", path, got, want)
 	}
 }
+
+// TestPersistRefusesTokensWithControlCharacters restores a persist_file
+// whose token would inject a header where it is used: the account stays
+// without a token, the others are restored.
+func TestPersistRefusesTokensWithControlCharacters(t *testing.T) {
+	f := newPersistFixture(t)
+	f.write(t, f.saved("work", "tok\r\nX-Injected: 1"), f.saved("home", "good"))
+	synctest.Test(t, func(t *testing.T) {
+		h, _ := startPersisting(t, f.cfg, &identity{id: f.id})
+		synctest.Wait()
+		if r := h.show("work"); r.Kind == ctl.KindToken {
+			t.Errorf("show work = %+v; want no token", r)
+		}
+		if got := h.token("home"); got != "good" {
+			t.Errorf("home's token = %q; want the persisted one", got)
+		}
+	})
+}
