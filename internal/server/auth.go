@@ -247,7 +247,7 @@ func (s *Server) finishExchange(a *account, gen uint64, tok *oauth.Token, err er
 		return
 	}
 	s.setTokenLocked(a, tok, now(), "")
-	s.events.push(name, eventNew)
+	s.emitLocked(name, eventNew)
 	s.log.Info("new access token", "account", name, "expires", a.token.expiry)
 }
 

@@ -39,9 +39,6 @@ type tokenEvent struct {
 // at a time and in order.
 type eventQueue struct {
 	wake chan struct{} // buffered 1: the queue became non-empty
-	// pushed, when set, is called with every event pushed (the persister's
-	// wake-up), with the pusher's locks held.
-	pushed func(account, kind string)
 
 	mu      sync.Mutex // guards queue and dropped
 	queue   []tokenEvent
@@ -62,9 +59,13 @@ func (q *eventQueue) push(account, kind string) {
 	q.queue = append(q.queue, tokenEvent{account: account, kind: kind})
 	q.mu.Unlock()
 	wake(q.wake)
-	if q.pushed != nil {
-		q.pushed(account, kind)
-	}
+}
+
+// emitLocked records a token event: token_event_cmd hears of it, in order,
+// and so does persist_file's writer.
+func (s *Server) emitLocked(account, kind string) {
+	s.events.push(account, kind)
+	s.tokenChangedLocked(account, kind)
 }
 
 // wake makes a non-blocking send on a channel buffered 1.

@@ -145,7 +145,7 @@ func (s *Server) revoke(name string) ctl.Response {
 		s.dropLocked(a)
 		s.log.Info("tokens revoked", "account", name)
 	}
-	s.events.push(name, eventRevoked)
+	s.emitLocked(name, eventRevoked)
 	return ok("")
 }
 

@@ -44,8 +44,8 @@ func (s *Server) reconfigurePersistFile() {
 	}
 }
 
-// tokenChanged tells the persister of an event; called with s.mu held.
-func (s *Server) tokenChanged(account, kind string) {
+// tokenChangedLocked tells the persister of a token event.
+func (s *Server) tokenChangedLocked(account, kind string) {
 	if kind == eventRevoked || kind == eventInvalidated {
 		s.persister.Dropped(account)
 		return

@@ -70,7 +70,7 @@ func (s *Server) finishRefresh(a *account, gen uint64, previous secret.String, t
 	a.token.refreshing = false
 	if err == nil {
 		s.setTokenLocked(a, tok, now(), previous)
-		s.events.push(name, eventRefreshed)
+		s.emitLocked(name, eventRefreshed)
 		s.log.Info("access token refreshed", "account", name, "expires", a.token.expiry)
 		return
 	}
@@ -118,7 +118,7 @@ func (s *Server) askTransientErrorCmd(ctx context.Context, a *account, gen uint6
 func (s *Server) invalidateLocked(a *account, reason string, notify bool) {
 	name := a.cfg.Name
 	s.dropLocked(a)
-	s.events.push(name, eventInvalidated)
+	s.emitLocked(name, eventInvalidated)
 	if notify {
 		s.notifyErrorLocked(name, reason)
 		return

@@ -72,7 +72,7 @@ func (s *Server) applyConfigLocked(cfg *config.Config) {
 		had := a.phase == phaseActive
 		s.dropLocked(a)
 		if had {
-			s.events.push(name, eventInvalidated)
+			s.emitLocked(name, eventInvalidated)
 		}
 	}
 }

@@ -137,7 +137,6 @@ func New(ctx context.Context, o Options) *Server {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.persister = s.newPersister()
-	s.events.pushed = s.tokenChanged
 	if s.provider == nil {
 		s.provider = &oauth.Client{HTTP: oauth.NewHTTPClient()}
 	}
