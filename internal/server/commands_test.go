@@ -32,9 +32,11 @@ func TestHangingCommandsAreKilledWithTheirChildren(t *testing.T) {
 		return err
 	}
 	ctx, cancel := context.WithCancel(t.Context())
-	s := New(ctx, Options{Config: cfg, Provider: &fakeProvider{}, RunCommand: runner, Listeners: Listeners{HTTPPort: 8080}})
-	// Long enough for a loaded machine to start the shell and record its pid.
-	s.timeouts = commandTimeouts{notify: 3 * time.Second, event: 3 * time.Second, transientError: 3 * time.Second}
+	s := New(ctx, Options{
+		Config: cfg, Provider: &fakeProvider{}, RunCommand: runner, Listeners: Listeners{HTTPPort: 8080},
+		// Long enough for a loaded machine to start the shell and record its pid.
+		Timeouts: CommandTimeouts{Notify: 3 * time.Second, Event: 3 * time.Second, TransientError: 3 * time.Second},
+	})
 	s.Start()
 	defer func() { cancel(); s.Wait() }()
 

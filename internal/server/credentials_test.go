@@ -60,10 +60,8 @@ func startWithCredentials(t *testing.T, secretCmd string) (*harness, *fakeOutput
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := start(t, cfg)
-	h.s.configPath = path
 	out := &fakeOutput{answers: map[string]string{"pass show work": "s3cret\n"}}
-	h.s.output = out.run
+	h := startWith(t, Options{Config: cfg, ConfigPath: path, RunOutput: out.run})
 	return h, out, path
 }
 

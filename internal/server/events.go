@@ -14,16 +14,26 @@ const (
 	eventRevoked     = "token_revoked"
 )
 
-// commandTimeouts bound how long each kind of user command may run.
-type commandTimeouts struct {
-	notify, event, transientError time.Duration
+// CommandTimeouts bound how long each kind of user command may run.
+type CommandTimeouts struct {
+	Notify         time.Duration // auth_notify_cmd, error_notify_cmd
+	Event          time.Duration // token_event_cmd
+	TransientError time.Duration // transient_error_if_cmd
 }
 
-// defaultTimeouts are those of SPEC §7.
-var defaultTimeouts = commandTimeouts{
-	notify:         10 * time.Second,
-	event:          10 * time.Second,
-	transientError: 3 * time.Minute,
+// orDefaults is t with SPEC §7's timeouts where t has none.
+func (t CommandTimeouts) orDefaults() CommandTimeouts {
+	or := func(d, def time.Duration) time.Duration {
+		if d > 0 {
+			return d
+		}
+		return def
+	}
+	return CommandTimeouts{
+		Notify:         or(t.Notify, 10*time.Second),
+		Event:          or(t.Event, 10*time.Second),
+		TransientError: or(t.TransientError, 3*time.Minute),
+	}
 }
 
 // maxQueuedEvents bounds the event queue: a token_event_cmd that hangs until
@@ -118,7 +128,7 @@ func (s *Server) deliverEvent(ctx context.Context, e tokenEvent, dropped int) {
 		return
 	}
 	env := []string{"PIZAUTH_ACCOUNT=" + e.account, "PIZAUTH_EVENT=" + e.kind}
-	if err := s.runCommand(ctx, s.log, "token_event_cmd", cmd, env, s.timeouts.event); err != nil {
+	if err := s.runCommand(ctx, s.log, "token_event_cmd", cmd, env, s.timeouts.Event); err != nil {
 		s.log.Warn("token_event_cmd failed", "account", e.account, "event", e.kind, "err", err)
 	}
 }

@@ -269,12 +269,19 @@ type harness struct {
 // start creates and starts a server in the current synctest bubble; it is
 // stopped when the test ends.
 func start(t *testing.T, cfg *config.Config) *harness {
+	return startWith(t, Options{Config: cfg})
+}
+
+// startWith is start with options; the fake provider, the fake command
+// runner, an HTTP listener on port 8080 and Shutdown are filled in.
+func startWith(t *testing.T, o Options) *harness {
 	ctx, cancel := context.WithCancel(t.Context())
 	h := &harness{t: t, idp: &fakeProvider{}, runner: &fakeRunner{}}
-	h.s = New(ctx, Options{
-		Config: cfg, Provider: h.idp, RunCommand: h.runner.run,
-		Listeners: Listeners{HTTPPort: 8080}, Shutdown: cancel,
-	})
+	o.Provider, o.RunCommand, o.Shutdown = h.idp, h.runner.run, cancel
+	if o.Listeners == (Listeners{}) {
+		o.Listeners = Listeners{HTTPPort: 8080}
+	}
+	h.s = New(ctx, o)
 	h.s.Start()
 	t.Cleanup(func() { cancel(); h.s.Wait() })
 	return h

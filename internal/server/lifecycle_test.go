@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"sync"
@@ -362,30 +363,51 @@ func TestExpiredTokenWithoutRefreshTokenIsDropped(t *testing.T) {
 	})
 }
 
-// TestShowOfExpiredToken answers in the original's words, which scripts
-// match.
-func TestShowOfExpiredToken(t *testing.T) {
-	const (
-		inProgress = "Access token has expired. Refreshing is in progress but has not yet succeeded"
-		initiated  = "Access token has expired. Refreshing initiated"
-	)
+// The expired-token answers are the original's words, which scripts match.
+const (
+	msgTestInProgress = "Access token has expired. Refreshing is in progress but has not yet succeeded"
+	msgTestInitiated  = "Access token has expired. Refreshing initiated"
+)
+
+func TestShowOfExpiredTokenWhileRefreshing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		cfg := testConfig(testAccount("work"))
-		h := start(t, cfg)
+		h := start(t, testConfig(testAccount("work")))
 		h.authorise("work")
 		release := h.idp.holdCalls()
 		defer release()
 		// Refreshes hang, so the token expires.
 		time.Sleep(time.Hour)
 		synctest.Wait()
-		if r := h.show("work"); r.Kind != ctl.KindError || r.Payload != inProgress {
-			t.Errorf("show = %+v; want %q", r, inProgress)
+		if r := h.show("work"); r.Kind != ctl.KindError || r.Payload != msgTestInProgress {
+			t.Errorf("show = %+v; want %q", r, msgTestInProgress)
 		}
-		h.s.mu.Lock()
-		h.s.accounts["work"].token.refreshing = false // as if the refresh gave up
-		h.s.mu.Unlock()
-		if r := h.show("work"); r.Kind != ctl.KindError || r.Payload != initiated {
-			t.Errorf("show = %+v; want %q", r, initiated)
+	})
+}
+
+// asleep is a scheduler that never calls back, as on a machine that slept
+// through every due time and has not yet re-checked.
+type asleep struct{}
+
+func (asleep) Schedule(string, time.Time) {}
+
+func (asleep) Run(ctx context.Context, _ func(string, time.Time)) { <-ctx.Done() }
+
+// TestShowOfExpiredTokenStartsARefresh: a token that expired unrefreshed
+// (the machine slept) is refreshed by the show that finds it.
+func TestShowOfExpiredTokenStartsARefresh(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := startWith(t, Options{Config: testConfig(testAccount("work")), Scheduler: asleep{}})
+		h.authorise("work")
+		time.Sleep(2 * time.Hour)
+		if r := h.show("work"); r.Kind != ctl.KindError || r.Payload != msgTestInitiated {
+			t.Errorf("show = %+v; want %q", r, msgTestInitiated)
+		}
+		synctest.Wait()
+		if n := len(h.idp.refreshTimes()); n != 1 {
+			t.Errorf("%d refreshes; want 1", n)
+		}
+		if r := h.show("work"); r.Kind != ctl.KindToken {
+			t.Errorf("show after the refresh = %+v; want the new token", r)
 		}
 	})
 }

@@ -28,7 +28,7 @@ func (s *Server) notifyAuthLocked(a *account) {
 	}
 	env := append([]string{"PIZAUTH_ACCOUNT=" + name, "PIZAUTH_URL=" + url}, extra...)
 	s.background(func(ctx context.Context) {
-		if err := s.runCommand(ctx, s.log, "auth_notify_cmd", cmd, env, s.timeouts.notify); err != nil {
+		if err := s.runCommand(ctx, s.log, "auth_notify_cmd", cmd, env, s.timeouts.Notify); err != nil {
 			s.log.Warn("auth_notify_cmd failed", "account", name, "err", err)
 		}
 	})
@@ -44,7 +44,7 @@ func (s *Server) notifyErrorLocked(name, msg string) {
 	}
 	env := []string{"PIZAUTH_ACCOUNT=" + name, "PIZAUTH_MSG=" + msg}
 	s.background(func(ctx context.Context) {
-		if err := s.runCommand(ctx, s.log, "error_notify_cmd", cmd, env, s.timeouts.notify); err != nil {
+		if err := s.runCommand(ctx, s.log, "error_notify_cmd", cmd, env, s.timeouts.Notify); err != nil {
 			s.log.Warn("error_notify_cmd failed", "account", name, "err", err)
 		}
 	})

@@ -77,10 +77,9 @@ func startPersisting(t *testing.T, cfg *config.Config, id *identity) (h *harness
 	ctx, cancel := context.WithCancel(t.Context())
 	h = &harness{t: t, idp: &fakeProvider{}, runner: &fakeRunner{}}
 	h.s = New(ctx, Options{
-		Config: cfg, Provider: h.idp, RunCommand: h.runner.run,
+		Config: cfg, Provider: h.idp, RunCommand: h.runner.run, RunOutput: id.output,
 		Listeners: Listeners{HTTPPort: 8080}, Shutdown: cancel,
 	})
-	h.s.output = id.output
 	if err := h.s.openPersistFile(); err != nil {
 		t.Fatalf("openPersistFile: %v", err)
 	}
@@ -333,8 +332,7 @@ account "work" { auth_uri = "https://idp.example/authorize"; token_uri = "https:
 		t.Fatal(err)
 	}
 	synctest.Test(t, func(t *testing.T) {
-		h := start(t, testConfig(testAccount("work")))
-		h.s.configPath = confPath
+		h := startWith(t, Options{Config: testConfig(testAccount("work")), ConfigPath: confPath})
 		if r := h.do(ctl.Request{Cmd: ctl.CmdReload}); r.Kind != ctl.KindOK {
 			t.Fatalf("reload = %+v", r)
 		}

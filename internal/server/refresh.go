@@ -101,7 +101,7 @@ func (s *Server) transientFailureLocked(a *account, err error, retryAfter time.D
 func (s *Server) askTransientErrorCmd(ctx context.Context, a *account, gen uint64, cmd string, cause error) {
 	name := a.cfg.Name
 	env := []string{"PIZAUTH_ACCOUNT=" + name}
-	runErr := s.runCommand(ctx, s.log, "transient_error_if_cmd", cmd, env, s.timeouts.transientError)
+	runErr := s.runCommand(ctx, s.log, "transient_error_if_cmd", cmd, env, s.timeouts.TransientError)
 	if runErr == nil || ctx.Err() != nil {
 		return
 	}

@@ -25,11 +25,9 @@ func TestOverlappingReloadsInstallTheNewestFile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h := start(t, cfg)
-		h.s.configPath = path
 		var mu sync.Mutex
 		calls := 0
-		h.s.output = func(context.Context, *slog.Logger, string, string, []string, time.Duration) ([]byte, error) {
+		slow := func(context.Context, *slog.Logger, string, string, []string, time.Duration) ([]byte, error) {
 			mu.Lock()
 			calls++
 			first := calls == 1
@@ -39,6 +37,7 @@ func TestOverlappingReloadsInstallTheNewestFile(t *testing.T) {
 			}
 			return []byte("s3cret\n"), nil
 		}
+		h := startWith(t, Options{Config: cfg, ConfigPath: path, RunOutput: slow})
 		answers := make(chan ctl.Response, 2)
 		reload := func() { answers <- h.do(ctl.Request{Cmd: ctl.CmdReload}) }
 		go reload() // the slow one, reading the file as it is now
@@ -75,12 +74,11 @@ func TestReloadWaitingForItsTurnStopsWhenItsClientHangsUp(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h := start(t, cfg)
-		h.s.configPath = path
-		h.s.output = func(ctx context.Context, _ *slog.Logger, _, _ string, _ []string, _ time.Duration) ([]byte, error) {
+		hang := func(context.Context, *slog.Logger, string, string, []string, time.Duration) ([]byte, error) {
 			time.Sleep(time.Minute)
 			return []byte("s3cret\n"), nil
 		}
+		h := startWith(t, Options{Config: cfg, ConfigPath: path, RunOutput: hang})
 		go h.do(ctl.Request{Cmd: ctl.CmdReload})
 		synctest.Wait()
 		ctx, cancel := context.WithCancel(t.Context())

@@ -47,6 +47,10 @@ var _ Provider = (*oauth.Client)(nil)
 // CommandRunner runs a user command; shellcmd.Run implements it.
 type CommandRunner func(ctx context.Context, log *slog.Logger, name, command string, env []string, timeout time.Duration) error
 
+// OutputRunner runs a user command for its output (client_id_cmd,
+// client_secret_cmd, persist_identity_cmd); shellcmd.Output implements it.
+type OutputRunner func(ctx context.Context, log *slog.Logger, name, command string, env []string, timeout time.Duration) ([]byte, error)
+
 // Listeners describes the redirect listeners, fixed for the server's life.
 type Listeners struct {
 	HTTPPort    int    // 0 when HTTP is off
@@ -61,7 +65,10 @@ type Options struct {
 	Logger     *slog.Logger
 	Provider   Provider      // nil: an oauth.Client with the default HTTP client
 	RunCommand CommandRunner // nil: shellcmd.Run
-	Listeners  Listeners
+	RunOutput  OutputRunner  // nil: shellcmd.Output
+	// Timeouts bound user commands; zero fields are SPEC §7's.
+	Timeouts  CommandTimeouts
+	Listeners Listeners
 	// Shutdown is called when a client asks the server to stop.
 	Shutdown func()
 	// Scheduler calls the server back when an account's refresh or
@@ -83,13 +90,11 @@ type Server struct {
 	log        *slog.Logger
 	provider   Provider
 	runCommand CommandRunner
-	// output runs a command for its output (credential commands); tests
-	// replace it.
-	output     func(ctx context.Context, log *slog.Logger, name, command string, env []string, timeout time.Duration) ([]byte, error)
+	output     OutputRunner
 	configPath string
 	listeners  Listeners
 	shutdown   func()
-	timeouts   commandTimeouts
+	timeouts   CommandTimeouts
 	// reloading and reloaded, when set, are called around reloads.
 	reloading, reloaded func()
 	// reloadTurn is held (buffered 1) by the reload under way.
@@ -119,11 +124,11 @@ func New(ctx context.Context, o Options) *Server {
 		log:        o.Logger,
 		provider:   o.Provider,
 		runCommand: o.RunCommand,
-		output:     shellcmd.Output,
+		output:     o.RunOutput,
 		configPath: o.ConfigPath,
 		listeners:  o.Listeners,
 		shutdown:   o.Shutdown,
-		timeouts:   defaultTimeouts,
+		timeouts:   o.Timeouts.orDefaults(),
 		sched:      o.Scheduler,
 		events:     newEventQueue(),
 		reloadTurn: make(chan struct{}, 1),
@@ -142,6 +147,9 @@ func New(ctx context.Context, o Options) *Server {
 	}
 	if s.sched == nil {
 		s.sched = scheduler.New(false)
+	}
+	if s.output == nil {
+		s.output = shellcmd.Output
 	}
 	if s.runCommand == nil {
 		s.runCommand = shellcmd.Run

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"log/slog"
 	"strings"
 	"sync"
@@ -35,15 +34,7 @@ func (l *logBuffer) String() string {
 // startLogged is start with the server's log kept in the returned buffer.
 func startLogged(t *testing.T, cfg *config.Config) (*harness, *logBuffer) {
 	logged := &logBuffer{}
-	ctx, cancel := context.WithCancel(t.Context())
-	h := &harness{t: t, idp: &fakeProvider{}, runner: &fakeRunner{}}
-	h.s = New(ctx, Options{
-		Config: cfg, Provider: h.idp, RunCommand: h.runner.run, Logger: slog.New(slog.NewTextHandler(logged, nil)),
-		Listeners: Listeners{HTTPPort: 8080}, Shutdown: cancel,
-	})
-	h.s.Start()
-	t.Cleanup(func() { cancel(); h.s.Wait() })
-	return h, logged
+	return startWith(t, Options{Config: cfg, Logger: slog.New(slog.NewTextHandler(logged, nil))}), logged
 }
 
 // TestShutdownDuringCodeExchangeIsNotAFailure: a code exchange cut off by
