@@ -47,11 +47,18 @@ type Field struct{ Key, Value string }
 // Config is a parsed and validated pizauth.conf. Options the file leaves out
 // hold their defaults.
 type Config struct {
-	AuthNotifyCmd       string        // "" when unset
-	AuthNotifyInterval  time.Duration // default 15m
-	ErrorNotifyCmd      string        // "" when unset
-	HTTPListen          string        // default "127.0.0.1:0"; "" means none
-	HTTPSListen         string        // default "127.0.0.1:0"; "" means none
+	AuthNotifyCmd      string        // "" when unset
+	AuthNotifyInterval time.Duration // default 15m
+	ErrorNotifyCmd     string        // "" when unset
+	HTTPListen         string        // default "127.0.0.1:0"; "" means none
+	HTTPSListen        string        // default "127.0.0.1:0"; "" means none
+	// HTTPListenDefault and HTTPSListenDefault are true when the file
+	// leaves http_listen or https_listen out: the server then listens on
+	// one port on both 127.0.0.1 and ::1, where "localhost" may lead, so
+	// that no other user can take the address the browser tries first.
+	// An address the file gives is used as it is, as by the original.
+	HTTPListenDefault   bool
+	HTTPSListenDefault  bool
 	PersistFile         string        // absolute, ~/ expanded; "" when unset
 	PersistIdentityCmd  string        // "" when unset
 	PersistRecipients   []string      // age recipients; set when PersistFile is

@@ -44,6 +44,13 @@ func TestGlobalOptions(t *testing.T) {
 		{"https_listen default", "", func(c *Config) any { return c.HTTPSListen }, "127.0.0.1:0"},
 		{"https_listen", `https_listen = "localhost:0";`, func(c *Config) any { return c.HTTPSListen }, "localhost:0"},
 		{"https_listen none", `https_listen = none;`, func(c *Config) any { return c.HTTPSListen }, ""},
+		// Left out, the listeners serve both loopback addresses; given,
+		// even as the default's own value, exactly what the file says.
+		{"http_listen left out", "", func(c *Config) any { return c.HTTPListenDefault }, true},
+		{"http_listen given", `http_listen = "127.0.0.1:0";`, func(c *Config) any { return c.HTTPListenDefault }, false},
+		{"https_listen left out", "", func(c *Config) any { return c.HTTPSListenDefault }, true},
+		{"https_listen given", `https_listen = "127.0.0.1:0";`, func(c *Config) any { return c.HTTPSListenDefault }, false},
+		{"https_listen none default", `https_listen = none;`, func(c *Config) any { return c.HTTPSListenDefault }, false},
 		{"refresh_at_least default", "", func(c *Config) any { return c.RefreshAtLeast }, 90 * time.Minute},
 		{"refresh_at_least", "refresh_at_least = 1d;", func(c *Config) any { return c.RefreshAtLeast }, 24 * time.Hour},
 		{"refresh_before_expiry default", "", func(c *Config) any { return c.RefreshBeforeExpiry }, 90 * time.Second},

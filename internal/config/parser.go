@@ -33,6 +33,8 @@ func newParser(file string, src []byte) *parser {
 			AuthNotifyInterval:  defaultAuthNotifyInterval,
 			HTTPListen:          defaultListen,
 			HTTPSListen:         defaultListen,
+			HTTPListenDefault:   true,
+			HTTPSListenDefault:  true,
 			RefreshAtLeast:      defaultRefreshAtLeast,
 			RefreshBeforeExpiry: defaultRefreshBeforeExpiry,
 			RefreshRetry:        defaultRefreshRetry,
@@ -172,9 +174,9 @@ func (p *parser) setListen(id int, v value) *Error {
 		}
 	}
 	if id == gHTTPListen {
-		p.cfg.HTTPListen, p.listenPos[0] = addr, v.tok.pos
+		p.cfg.HTTPListen, p.cfg.HTTPListenDefault, p.listenPos[0] = addr, false, v.tok.pos
 	} else {
-		p.cfg.HTTPSListen, p.listenPos[1] = addr, v.tok.pos
+		p.cfg.HTTPSListen, p.cfg.HTTPSListenDefault, p.listenPos[1] = addr, false, v.tok.pos
 	}
 	return nil
 }

@@ -101,7 +101,7 @@ func TestLimitListenerEvictsLongestIdle(t *testing.T) {
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
-	l := newLimitListener(ln, 2)
+	l := newConnLimit(2).wrap(ln)
 	defer l.Close()
 
 	a, _ := dialAccept(t, l)
@@ -120,7 +120,7 @@ func TestLimitListenerEvictsLongestIdle(t *testing.T) {
 	// Both open connections are busy: e is admitted all the same, evicting
 	// b, the oldest; then f evicts e, idle, rather than d, busy and older.
 	e, es := dialAccept(t, l)
-	if open, idle := counts(l); open != 2 || idle != 1 {
+	if open, idle := counts(l.connLimit); open != 2 || idle != 1 {
 		t.Errorf("after e: got %d open, %d idle; want 2, 1", open, idle)
 	}
 	_, fs := dialAccept(t, l)
@@ -133,12 +133,12 @@ func TestLimitListenerEvictsLongestIdle(t *testing.T) {
 	cs.Close() // a second close of an evicted conn changes nothing
 	es.Close()
 	bs.Close()
-	if open, _ := counts(l); open != 2 {
+	if open, _ := counts(l.connLimit); open != 2 {
 		t.Errorf("got %d open; want 2", open)
 	}
 	fs.Close()
 	ds.Close()
-	if open, idle := counts(l); open != 0 || idle != 0 {
+	if open, idle := counts(l.connLimit); open != 0 || idle != 0 {
 		t.Errorf("after closing all: got %d open, %d idle; want 0, 0", open, idle)
 	}
 }
@@ -148,7 +148,7 @@ func TestLimitListenerEvictsOldestBusy(t *testing.T) {
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
-	l := newLimitListener(ln, 2)
+	l := newConnLimit(2).wrap(ln)
 	defer l.Close()
 	a, as := dialAccept(t, l)
 	_, bs := dialAccept(t, l)
@@ -172,7 +172,7 @@ func counted(l *limitListener, c net.Conn) bool {
 	return c.(*trackedConn).elem != nil
 }
 
-func counts(l *limitListener) (open, idle int) {
+func counts(l *connLimit) (open, idle int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.all.Len(), l.idle.Len()
@@ -183,11 +183,11 @@ func TestConnStateSeesThroughTLS(t *testing.T) {
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
-	l := newLimitListener(ln, 2)
+	l := newConnLimit(2).wrap(ln)
 	defer l.Close()
 	_, s := dialAccept(t, l)
 	l.connState(tls.Server(s, &tls.Config{}), http.StateActive)
-	if _, idle := counts(l); idle != 0 {
+	if _, idle := counts(l.connLimit); idle != 0 {
 		t.Errorf("got %d idle after StateActive on the TLS conn; want 0", idle)
 	}
 }

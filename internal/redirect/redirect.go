@@ -11,7 +11,9 @@
 // connection has a deadline, a connection carries one request, and at most
 // 256 connections are kept open, the longest idle one (or, when none is
 // idle, the oldest) being dropped to make room, so that idle, slow or
-// flooding clients cannot keep a genuine redirect waiting.
+// flooding clients cannot keep a genuine redirect waiting. ListenLoopback
+// holds one port on both loopback addresses, so that no other user can take
+// the one a browser resolves "localhost" to.
 //
 // The request URL carries the authorisation code, so it is never logged:
 // only the method, path and status of each request are.
@@ -73,9 +75,9 @@ type Listener struct {
 	// Serve.
 	Logger *slog.Logger
 
-	tcp    *net.TCPListener
-	limit  *limitListener
-	ln     net.Listener // limit, wrapped by TLS for HTTPS
+	socks  []*net.TCPListener // one port; the first is the one Port reports
+	limit  *connLimit         // shared by every socket
+	lns    []net.Listener     // one per socket: limited, wrapped by TLS for HTTPS
 	tls    bool
 	srv    *http.Server
 	h      Handler // set by Serve before the server starts
@@ -85,22 +87,36 @@ type Listener struct {
 // Listen binds addr ("127.0.0.1:0", "[::1]:8080", ...). With a nil cert the
 // listener speaks HTTP; otherwise HTTPS (TLS 1.2 or later) with cert.
 func Listen(addr string, cert *tls.Certificate) (*Listener, error) {
-	if cert != nil && len(cert.Certificate) == 0 {
-		return nil, errors.New("https listener needs a certificate")
+	if err := checkCert(cert); err != nil {
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("redirect listener: %w", err)
 	}
-	l := &Listener{tcp: ln.(*net.TCPListener), tls: cert != nil}
-	l.limit = newLimitListener(l.tcp, maxConns)
-	l.ln = l.limit
-	if cert != nil {
-		l.ln = tls.NewListener(l.limit, &tls.Config{
-			Certificates: []tls.Certificate{*cert},
-			MinVersion:   tls.VersionTLS12,
-			NextProtos:   []string{"http/1.1"},
-		})
+	return newListener([]*net.TCPListener{ln.(*net.TCPListener)}, cert), nil
+}
+
+func checkCert(cert *tls.Certificate) error {
+	if cert != nil && len(cert.Certificate) == 0 {
+		return errors.New("https listener needs a certificate")
+	}
+	return nil
+}
+
+// newListener serves socks, which share a port, as one listener.
+func newListener(socks []*net.TCPListener, cert *tls.Certificate) *Listener {
+	l := &Listener{socks: socks, limit: newConnLimit(maxConns), tls: cert != nil}
+	for _, sock := range socks {
+		var ln net.Listener = l.limit.wrap(sock)
+		if cert != nil {
+			ln = tls.NewListener(ln, &tls.Config{
+				Certificates: []tls.Certificate{*cert},
+				MinVersion:   tls.VersionTLS12,
+				NextProtos:   []string{"http/1.1"},
+			})
+		}
+		l.lns = append(l.lns, ln)
 	}
 	l.srv = &http.Server{
 		Handler:   http.HandlerFunc(l.serveHTTP),
@@ -116,12 +132,12 @@ func Listen(addr string, cert *tls.Certificate) (*Listener, error) {
 	// One request per connection, as the original: a client pipelining
 	// requests it never reads the answers to cannot keep a connection busy.
 	l.srv.SetKeepAlivesEnabled(false)
-	return l, nil
+	return l
 }
 
 // Port returns the port the listener is bound to.
 func (l *Listener) Port() int {
-	return l.tcp.Addr().(*net.TCPAddr).Port
+	return l.socks[0].Addr().(*net.TCPAddr).Port
 }
 
 // Serve answers requests until ctx is done or Close is called, then returns
@@ -136,19 +152,28 @@ func (l *Listener) Serve(ctx context.Context, h Handler) error {
 	l.srv.ErrorLog = l.errorLog()
 	stop := context.AfterFunc(ctx, func() { l.srv.Close() })
 	defer stop()
-	err := l.srv.Serve(l.ln)
-	l.active.close()
-	if errors.Is(err, http.ErrServerClosed) {
-		return nil
+	errs := make(chan error, len(l.lns))
+	for _, ln := range l.lns {
+		go func() { errs <- l.srv.Serve(ln) }()
 	}
-	return fmt.Errorf("redirect listener: %w", err)
+	var failure error
+	for range l.lns {
+		if err := <-errs; !errors.Is(err, http.ErrServerClosed) && failure == nil {
+			failure = fmt.Errorf("redirect listener: %w", err)
+			l.srv.Close() // stops the other sockets too
+		}
+	}
+	l.active.close()
+	return failure
 }
 
 // Close stops the listener and closes every connection.
 func (l *Listener) Close() error {
 	err := l.srv.Close()
-	if cerr := l.ln.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) && err == nil {
-		err = cerr
+	for _, ln := range l.lns {
+		if cerr := ln.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) && err == nil {
+			err = cerr
+		}
 	}
 	return err
 }

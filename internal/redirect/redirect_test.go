@@ -93,7 +93,7 @@ func start(t *testing.T, h Handler, setup ...func(*http.Server)) (*Listener, *sy
 	return l, logs
 }
 
-func (l *Listener) addr() string { return l.tcp.Addr().String() }
+func (l *Listener) addr() string { return l.socks[0].Addr().String() }
 
 // response is a parsed answer with its body read.
 type response struct {

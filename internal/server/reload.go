@@ -51,7 +51,8 @@ func (s *Server) reload(ctx context.Context) ctl.Response {
 // applyConfigLocked swaps cfg in. Accounts whose security-relevant settings
 // are unchanged keep their state; changed and removed accounts lose it.
 func (s *Server) applyConfigLocked(cfg *config.Config) {
-	if cfg.HTTPListen != s.cfg.HTTPListen || cfg.HTTPSListen != s.cfg.HTTPSListen {
+	if cfg.HTTPListen != s.cfg.HTTPListen || cfg.HTTPSListen != s.cfg.HTTPSListen ||
+		cfg.HTTPListenDefault != s.cfg.HTTPListenDefault || cfg.HTTPSListenDefault != s.cfg.HTTPSListenDefault {
 		s.log.Warn("http_listen and https_listen changes take effect when the server restarts")
 	}
 	old := s.accounts

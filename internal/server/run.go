@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -119,9 +120,9 @@ func listenRedirects(cfg *config.Config) ([]*redirect.Listener, Listeners, error
 	var ls []*redirect.Listener
 	var ports Listeners
 	if cfg.HTTPListen != "" {
-		l, err := redirect.Listen(cfg.HTTPListen, nil)
+		l, err := listenRedirect("http_listen", cfg.HTTPListen, cfg.HTTPListenDefault, nil)
 		if err != nil {
-			return nil, ports, fmt.Errorf("http_listen %q: %w", cfg.HTTPListen, err)
+			return nil, ports, err
 		}
 		ls, ports.HTTPPort = append(ls, l), l.Port()
 	}
@@ -131,14 +132,32 @@ func listenRedirects(cfg *config.Config) ([]*redirect.Listener, Listeners, error
 			closeAll(ls)
 			return nil, ports, fmt.Errorf("creating the HTTPS certificate: %w", err)
 		}
-		l, err := redirect.Listen(cfg.HTTPSListen, &cert)
+		l, err := listenRedirect("https_listen", cfg.HTTPSListen, cfg.HTTPSListenDefault, &cert)
 		if err != nil {
 			closeAll(ls)
-			return nil, ports, fmt.Errorf("https_listen %q: %w", cfg.HTTPSListen, err)
+			return nil, ports, err
 		}
 		ls, ports.HTTPSPort, ports.HTTPSPubKey = append(ls, l), l.Port(), pub
 	}
 	return ls, ports, nil
+}
+
+// listenRedirect binds the listener that option configures: addr as it is
+// when the file gives it, as the original does, else both loopback
+// addresses, so that no other user can take the one "localhost" leads to.
+func listenRedirect(option, addr string, isDefault bool, cert *tls.Certificate) (*redirect.Listener, error) {
+	if !isDefault {
+		l, err := redirect.Listen(addr, cert)
+		if err != nil {
+			return nil, fmt.Errorf("%s %q: %w", option, addr, err)
+		}
+		return l, nil
+	}
+	l, err := redirect.ListenLoopback(cert)
+	if err != nil {
+		return nil, fmt.Errorf("%s (default: 127.0.0.1 and ::1): %w", option, err)
+	}
+	return l, nil
 }
 
 func closeAll(ls []*redirect.Listener) {

@@ -1,9 +1,13 @@
 package server
 
 import (
+	"net"
+	"strconv"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/pizauth-go/pizauth/internal/config"
 )
 
 func TestWaitAtMost(t *testing.T) {
@@ -21,4 +25,48 @@ func TestWaitAtMost(t *testing.T) {
 		}
 		close(stuck) // let the abandoned waiter end, as the bubble requires
 	})
+}
+
+// TestDefaultListenersServeBothLoopbacks: left to their defaults, the
+// redirect listeners hold their port on ::1 as well as 127.0.0.1, so that
+// no other user can receive the redirect of a browser that resolves
+// localhost to ::1 (issue 13, item 9); an address the file gives is used as
+// it is, as by the original.
+func TestDefaultListenersServeBothLoopbacks(t *testing.T) {
+	ln, err := net.Listen("tcp6", "[::1]:0")
+	if err != nil {
+		t.Skipf("no ::1 on this machine: %v", err)
+	}
+	ln.Close()
+	const account = `account "a" { auth_uri = "https://idp.example/auth"; token_uri = "https://idp.example/token"; client_id = "c"; }`
+	tests := []struct {
+		name string
+		conf string
+		want bool // served on ::1
+	}{
+		{"defaults", account, true},
+		{"explicit", `http_listen = "127.0.0.1:0"; https_listen = "127.0.0.1:0";` + account, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := config.Parse("pizauth.conf", []byte(tt.conf))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ls, ports, err := listenRedirects(cfg)
+			if err != nil {
+				t.Fatalf("listenRedirects: %v", err)
+			}
+			defer closeAll(ls)
+			for _, port := range []int{ports.HTTPPort, ports.HTTPSPort} {
+				c, err := net.Dial("tcp", net.JoinHostPort("::1", strconv.Itoa(port)))
+				if err == nil {
+					c.Close()
+				}
+				if got := err == nil; got != tt.want {
+					t.Errorf("port %d on ::1: got held %t (%v); want %t", port, got, err, tt.want)
+				}
+			}
+		})
+	}
 }
