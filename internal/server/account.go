@@ -31,8 +31,12 @@ type account struct {
 	pending *pendingAuth
 	token   *activeToken
 	// changed, when not nil, is closed at the next change of phase or token
-	// (resetLocked): `show --wait` waits on it.
+	// (resetLocked), and when a pending request's URL becomes known:
+	// `show --wait` and a show awaiting its URL wait on it.
 	changed chan struct{}
+	// lastError is the last failure the user was told of, and when.
+	lastError   string
+	lastErrorAt time.Time
 }
 
 // pendingAuth is an authorisation request awaiting the user's login.
@@ -91,10 +95,7 @@ func now() time.Time { return wall(time.Now()) }
 // resetLocked moves a to phase p, clearing what belongs to other phases and
 // bumping the generation. The caller unregisters pending states.
 func (a *account) resetLocked(p phase) {
-	if a.changed != nil {
-		close(a.changed)
-		a.changed = nil
-	}
+	a.wakeLocked()
 	if a.pending != nil && a.pending.cancel != nil {
 		a.pending.cancel()
 	}
@@ -107,6 +108,14 @@ func (a *account) resetLocked(p phase) {
 
 // expiredAt reports whether the token is unusable at t.
 func (t *activeToken) expiredAt(at time.Time) bool { return !at.Before(t.expiry) }
+
+// wakeLocked wakes those waiting on changedLocked.
+func (a *account) wakeLocked() {
+	if a.changed != nil {
+		close(a.changed)
+		a.changed = nil
+	}
+}
 
 // changedLocked returns a channel closed at a's next change.
 func (a *account) changedLocked() <-chan struct{} {

@@ -98,6 +98,7 @@ func (s *Server) deviceCodeArrived(a *account, gen uint64, dc *oauth.DeviceCode)
 	if dc.VerificationURIComplete != "" {
 		pa.notifyURL = dc.VerificationURIComplete
 	}
+	a.wakeLocked() // a show may be waiting for the URL
 	s.notifyAuthLocked(a)
 	return true
 }

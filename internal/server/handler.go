@@ -17,11 +17,11 @@ const (
 func (s *Server) Handle(ctx context.Context, req ctl.Request) ctl.Response {
 	switch req.Cmd {
 	case ctl.CmdShow:
-		return s.show(req.Account, req.WithURL)
+		return s.awaitURL(ctx, req, s.show)
 	case ctl.CmdShowWait:
 		return s.showWait(ctx, req)
 	case ctl.CmdRefresh:
-		return s.refresh(req.Account, req.WithURL)
+		return s.awaitURL(ctx, req, s.refresh)
 	case ctl.CmdRevoke:
 		return s.revoke(req.Account)
 	case ctl.CmdStatus:

@@ -38,6 +38,9 @@ func (s *Server) notifyAuthLocked(a *account) {
 // through error_notify_cmd when set, and always logs it.
 func (s *Server) notifyErrorLocked(name, msg string) {
 	s.log.Error(msg, "account", name)
+	if a := s.accounts[name]; a != nil {
+		a.lastError, a.lastErrorAt = msg, now()
+	}
 	cmd := s.cfg.ErrorNotifyCmd
 	if cmd == "" {
 		return

@@ -77,10 +77,11 @@ func TestNewAuthorisationWaitsForRevocations(t *testing.T) {
 		h.idp.setRevokeTakes(time.Second)
 		h.revoke("work")
 		notes := len(h.runner.runs("auth_notify_cmd"))
-		if r := h.show("work"); r.Kind != ctl.KindPending || r.Payload != "" {
-			t.Errorf("show while revoking = %+v; want pending without a URL", r)
+		// show waits (briefly) for the URL the revocations hold back.
+		t0 := time.Now()
+		if r := h.show("work"); r.Kind != ctl.KindPending || r.Payload == "" || time.Since(t0) != 2*time.Second {
+			t.Errorf("show while revoking = %+v after %v; want pending with a URL once both revocations ended, after 2s", r, time.Since(t0))
 		}
-		time.Sleep(2 * time.Second)
 		synctest.Wait()
 		revs := h.idp.revocations()
 		if len(revs) != 2 {
