@@ -60,6 +60,7 @@ func requestStarting(req ctl.Request, start bool) (ctl.Response, error) {
 // unavailable is the error for an account awaiting authorisation.
 func unavailable(resp ctl.Response) error {
 	if resp.Payload == "" {
+		//lint:ignore ST1005 the original's message, which scripts match
 		return errors.New(msgUnavailable)
 	}
 	return errors.New(msgUnavailable + " with URL " + resp.Payload)

@@ -108,8 +108,11 @@ func TestSelfSigned(t *testing.T) {
 		t.Errorf("got public key %q; want the 65-byte P-256 point in colon-separated upper-case hex", pub)
 	}
 	if ok {
-		want := fmt.Sprintf("04:%s:%s", hexBytes(key.X.FillBytes(make([]byte, 32))), hexBytes(key.Y.FillBytes(make([]byte, 32))))
-		if pub != want {
+		point, err := key.Bytes() // the uncompressed point
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := hexBytes(point); pub != want {
 			t.Errorf("got public key %q; want the certificate's %q", pub, want)
 		}
 	}
