@@ -49,8 +49,15 @@ func detach(s serverSetup) error {
 	if err != nil {
 		return fmt.Errorf("starting the server: %w", err)
 	}
-	msg, err := io.ReadAll(io.LimitReader(r, 64<<10))
+	err = readReady(r)
 	cmd.Process.Release()
+	return err
+}
+
+// readReady reads what the detached server reports on the ready pipe, until
+// it closes it: nil when it is ready, else why it failed.
+func readReady(r io.Reader) error {
+	msg, err := io.ReadAll(io.LimitReader(r, 64<<10))
 	switch {
 	case err != nil:
 		return fmt.Errorf("waiting for the server to start: %w", err)

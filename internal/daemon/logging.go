@@ -18,10 +18,19 @@ func logLevel(verbosity int) slog.Level {
 	return levels[min(max(verbosity, 0), len(levels)-1)]
 }
 
+// nameTrace is a slog.HandlerOptions.ReplaceAttr that shows levelTrace as
+// TRACE rather than DEBUG-4.
+func nameTrace(groups []string, a slog.Attr) slog.Attr {
+	if len(groups) == 0 && a.Key == slog.LevelKey && a.Value.Any() == levelTrace {
+		return slog.String(slog.LevelKey, "TRACE")
+	}
+	return a
+}
+
 // newLogger logs to stderr in the foreground and to syslog when detached
 // (falling back to stderr, i.e. /dev/null, when syslog is unavailable).
 func newLogger(verbosity int, detached bool) (*slog.Logger, func()) {
-	opts := &slog.HandlerOptions{Level: logLevel(verbosity)}
+	opts := &slog.HandlerOptions{Level: logLevel(verbosity), ReplaceAttr: nameTrace}
 	if detached {
 		if w, err := syslog.New(syslog.LOG_DAEMON|syslog.LOG_INFO, "pizauth"); err == nil {
 			return slog.New(newSyslogHandler(w, opts)), func() { w.Close() }
@@ -37,20 +46,32 @@ type syslogHandler struct {
 	out  *syslogOutput
 }
 
+// syslogWriter is what a syslogHandler writes to; *syslog.Writer
+// implements it.
+type syslogWriter interface {
+	Err(msg string) error
+	Warning(msg string) error
+	Info(msg string) error
+	Debug(msg string) error
+}
+
 // syslogOutput is shared by a handler and those derived from it.
 type syslogOutput struct {
 	mu  sync.Mutex // guards buf and serialises writes
 	buf bytes.Buffer
-	w   *syslog.Writer
+	w   syslogWriter
 }
 
-func newSyslogHandler(w *syslog.Writer, opts *slog.HandlerOptions) *syslogHandler {
+func newSyslogHandler(w syslogWriter, opts *slog.HandlerOptions) *syslogHandler {
 	out := &syslogOutput{w: w}
 	// syslog adds its own timestamp.
 	o := *opts
 	o.ReplaceAttr = func(groups []string, a slog.Attr) slog.Attr {
 		if len(groups) == 0 && a.Key == slog.TimeKey {
 			return slog.Attr{}
+		}
+		if opts.ReplaceAttr != nil {
+			return opts.ReplaceAttr(groups, a)
 		}
 		return a
 	}
