@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/tls"
 	"encoding/json"
@@ -128,6 +129,7 @@ func provider(ts *testscript.TestScript) *testidp.Provider {
 // cmdIDP controls the fake provider:
 //
 //	idp lifetime DURATION          expires_in of new tokens (0: omitted)
+//	idp nextlifetimes DURATION...  expires_in of the next tokens only, in order
 //	idp rotate on|off              rotate refresh tokens
 //	idp login approve|deny|page    what /authorize does
 //	idp fail ENDPOINT N STATUS [RETRY_AFTER]
@@ -139,6 +141,8 @@ func provider(ts *testscript.TestScript) *testidp.Provider {
 //	idp last-token                 prints the last access token issued
 //	idp form ENDPOINT KEY          prints KEY of the last request to ENDPOINT
 //	idp nosecrets FILE...          fails if a file holds any secret the provider saw or issued
+//	idp waitheld ENDPOINT N        waits until N requests to ENDPOINT are held (hang, delay)
+//	idp waitabandoned ENDPOINT N   waits until the clients of N held requests gave up
 func cmdIDP(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! idp")
@@ -152,6 +156,16 @@ func cmdIDP(ts *testscript.TestScript, neg bool, args []string) {
 		d, err := time.ParseDuration(arg(ts, args, 1))
 		ts.Check(err)
 		p.SetLifetime(d)
+	case "nextlifetimes":
+		var ds []time.Duration
+		for _, a := range args[1:] {
+			d, err := time.ParseDuration(a)
+			ts.Check(err)
+			ds = append(ds, d)
+		}
+		p.SetNextLifetimes(ds...)
+	case "waitheld", "waitabandoned":
+		waitIDP(ts, p, args)
 	case "rotate":
 		p.SetRotate(arg(ts, args, 1) == "on")
 	case "login":
@@ -181,6 +195,20 @@ func cmdIDP(ts *testscript.TestScript, neg bool, args []string) {
 	default:
 		ts.Fatalf("unknown idp command %q", args[0])
 	}
+}
+
+// waitIDP waits, up to 30 s, for an event of the provider: idp waitheld or
+// idp waitabandoned ENDPOINT N.
+func waitIDP(ts *testscript.TestScript, p *testidp.Provider, args []string) {
+	n, err := strconv.Atoi(arg(ts, args, 2))
+	ts.Check(err)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	wait := p.WaitHeld
+	if args[0] == "waitabandoned" {
+		wait = p.WaitAbandoned
+	}
+	ts.Check(wait(ctx, arg(ts, args, 1), n))
 }
 
 func fault(ts *testscript.TestScript, args []string) testidp.Fault {

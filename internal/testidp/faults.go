@@ -61,6 +61,7 @@ func (p *Provider) intercept(next http.Handler) http.Handler {
 		}
 		if f, ok := p.nextFault(r.URL.Path); ok {
 			if !p.delay(r, f.Delay) {
+				p.gaveUp(r.URL.Path)
 				panic(http.ErrAbortHandler) // the client gave up: answer nothing
 			}
 			if !f.onlyDelay() {
@@ -94,6 +95,7 @@ func (p *Provider) delay(r *http.Request, d time.Duration) bool {
 	if d <= 0 {
 		return true
 	}
+	defer p.hold(r.URL.Path)()
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -106,9 +108,13 @@ func (p *Provider) delay(r *http.Request, d time.Duration) bool {
 
 func (p *Provider) serveFault(w http.ResponseWriter, r *http.Request, f Fault) {
 	if f.Hang {
+		release := p.hold(r.URL.Path)
 		select {
 		case <-r.Context().Done():
+			release()
+			p.gaveUp(r.URL.Path)
 		case <-p.closed:
+			release()
 		}
 		panic(http.ErrAbortHandler) // drop the connection without an answer
 	}

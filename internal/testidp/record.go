@@ -113,9 +113,31 @@ func (p *Provider) record(w http.ResponseWriter, r *http.Request) bool {
 		Form:     cloneValues(r.Form),
 		Body:     string(body),
 	})
+	p.wakeLocked()
+	return true
+}
+
+// wakeLocked wakes the Wait methods to check again.
+func (p *Provider) wakeLocked() {
 	close(p.arrived)
 	p.arrived = make(chan struct{})
-	return true
+}
+
+// waitFor blocks until done holds (checked under p.mu), or ctx is done.
+func (p *Provider) waitFor(ctx context.Context, done func() bool) error {
+	for {
+		p.mu.Lock()
+		arrived, ok := p.arrived, done()
+		p.mu.Unlock()
+		if ok {
+			return nil
+		}
+		select {
+		case <-arrived:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 func cloneValues(v url.Values) url.Values {

@@ -110,6 +110,7 @@ type Provider struct {
 	refresh   map[string]grant // live refresh tokens
 	seq       int
 	lifetime  time.Duration
+	lifetimes []time.Duration // of the next tokens, before lifetime again; see SetNextLifetimes
 	tokenType string
 	rotate    bool
 	noRefresh bool
@@ -118,7 +119,9 @@ type Provider struct {
 	faults    map[string][]Fault
 	outage    *Fault
 	requests  []Request
-	arrived   chan struct{} // closed and replaced when a request is recorded
+	arrived   chan struct{}  // closed and replaced when a request is recorded, held or given up
+	held      map[string]int // requests being held by a Hang or Delay fault, by endpoint
+	abandoned map[string]int // held requests whose client gave up, by endpoint
 	issued    []Issued
 	dev       deviceState       // see device.go
 	disco     discoverySettings // see discovery.go
@@ -143,6 +146,8 @@ func New() *Provider {
 		tokenType: "Bearer",
 		faults:    make(map[string][]Fault),
 		arrived:   make(chan struct{}),
+		held:      make(map[string]int),
+		abandoned: make(map[string]int),
 		dev:       newDeviceState(),
 	}
 	mux := http.NewServeMux()

@@ -169,7 +169,11 @@ func (p *Provider) issueLocked(grantType string, g grant, withRefresh bool) *tok
 		TokenType:   p.tokenType,
 		Scope:       g.scope,
 	}
-	if secs := int64(p.lifetime / time.Second); secs > 0 {
+	lifetime := p.lifetime
+	if len(p.lifetimes) > 0 {
+		lifetime, p.lifetimes = p.lifetimes[0], p.lifetimes[1:]
+	}
+	if secs := int64(lifetime / time.Second); secs > 0 {
 		b.ExpiresIn = p.numberLocked(secs)
 	}
 	if withRefresh {
@@ -181,7 +185,7 @@ func (p *Provider) issueLocked(grantType string, g grant, withRefresh bool) *tok
 		ClientID:  g.clientID,
 		Access:    b.AccessToken,
 		Refresh:   b.RefreshToken,
-		ExpiresIn: p.lifetime.Truncate(time.Second),
+		ExpiresIn: lifetime.Truncate(time.Second),
 		Time:      time.Now(),
 	})
 	return b
