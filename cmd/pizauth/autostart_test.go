@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/pizauth-go/pizauth/internal/cmdline"
 	"github.com/pizauth-go/pizauth/internal/ctl"
@@ -40,6 +41,19 @@ func TestMayAutoStart(t *testing.T) {
 	}
 }
 
+// TestStartServerIsBounded: a server that never says it is ready does not
+// hang the client that auto-starts it.
+func TestStartServerIsBounded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pizauth-server")
+	if err := os.WriteFile(path, []byte("#!/bin/sh\nexec sleep 600\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := startServerAt(path, 100*time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), "did not report ready within 100ms") {
+		t.Errorf("startServerAt of a server that never gets ready: %v; want an error saying so", err)
+	}
+}
+
 // TestStartServerAlreadyRunning: auto-start knows that another client
 // started a server first by pizauth-server's exit status, whatever it
 // prints.
@@ -66,7 +80,7 @@ func TestStartServerAlreadyRunning(t *testing.T) {
 		{"exit 1", nil, "exit status 1"},
 	}
 	for _, tt := range tests {
-		err := startServerAt(fake(tt.script))
+		err := startServerAt(fake(tt.script), time.Minute)
 		switch {
 		case tt.msg == "" && !errors.Is(err, tt.want) || tt.msg == "" && tt.want == nil && err != nil:
 			t.Errorf("%s: got %v; want %v", tt.script, err, tt.want)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/pizauth-go/pizauth/internal/cmdline"
 )
@@ -74,11 +75,18 @@ func startServer() error {
 	if err != nil {
 		return err
 	}
-	return startServerAt(path)
+	return startServerAt(path, serverStartWait)
 }
 
-// startServerAt is startServer for the pizauth-server at path.
-func startServerAt(path string) error {
+// serverStartWait bounds how long auto-start waits for the server it
+// started to say it is ready: a server stuck starting must not hang every
+// client. A server is ready once it listens; it waits for nothing slow
+// (persist_identity_cmd and startup_cmd run in the background).
+const serverStartWait = 10 * time.Second
+
+// startServerAt is startServer for the pizauth-server at path, waiting at
+// most wait for it.
+func startServerAt(path string, wait time.Duration) error {
 	null, err := os.Open(os.DevNull)
 	if err != nil {
 		return err
@@ -94,7 +102,13 @@ func startServerAt(path string) error {
 	if err != nil {
 		return fmt.Errorf("running %s: %w", path, err)
 	}
-	msg, _ := io.ReadAll(io.LimitReader(r, 64<<10))
+	r.SetReadDeadline(time.Now().Add(wait))
+	msg, err := io.ReadAll(io.LimitReader(r, 64<<10))
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		proc.Kill() // the command that waits for the server, not the server
+		proc.Wait()
+		return fmt.Errorf("%s did not report ready within %v (see the system log)", path, wait)
+	}
 	st, err := proc.Wait()
 	switch {
 	case err != nil:
