@@ -1,6 +1,6 @@
 // Package daemon is the pizauth server process, the program pizauth-server
 // that `pizauth server` executes: its command line, detaching, logging,
-// signals and service-manager notifications around server.Run.
+// signals and service-manager notifications around server.Listen.
 //
 // The server is a program of its own so that the client, run before every
 // mail sync and send, links none of the server's packages: Go runs every
@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 
 	sd "github.com/coreos/go-systemd/v22/daemon"
@@ -125,32 +126,67 @@ func serveForeground(s serverSetup) error {
 	defer startProfiling(logger)() // PIZAUTH_CPUPROFILE, PIZAUTH_MEMPROFILE
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	notify := func(state string) {
-		// A detached server is no service manager's main process.
-		if readyPipe == nil {
-			sd.SdNotify(false, state)
-		}
-	}
-	ready := func(server.Listeners) {
-		notify(sd.SdNotifyReady)
-		readyPipe.report(nil)
-	}
+	// Asked for before the server starts: SIGHUP's default action ends the
+	// process.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	err := server.Run(ctx, server.RunOptions{
+	notifier := serviceNotifier{readyPipe}
+	err := serve(ctx, hup, server.RunOptions{
 		ConfigPath: s.configPath, Config: s.cfg, RuntimeDir: s.runtimeDir, Logger: logger,
-		Ready: ready, Reload: hup,
-		Reloading: func() { notify(sd.SdNotifyReloading) },
-		Reloaded:  func() { notify(sd.SdNotifyReady) },
+		Notifier: notifier,
 	})
-	notify(sd.SdNotifyStopping)
+	notifier.notify(sd.SdNotifyStopping)
 	if errors.Is(err, listen.ErrAlreadyRunning) {
 		err = errAlreadyRunning
 	}
 	readyPipe.report(err)
 	return err
 }
+
+// serve runs the server until it stops, reloading it whenever hup
+// delivers.
+func serve(ctx context.Context, hup <-chan os.Signal, o server.RunOptions) error {
+	p, err := server.Listen(ctx, o)
+	if err != nil {
+		return err
+	}
+	served := make(chan struct{})
+	var reloading sync.WaitGroup
+	reloading.Go(func() {
+		for {
+			select {
+			case <-served:
+				return
+			case <-hup:
+				p.Server.Reload(ctx) // a refusal is logged
+			}
+		}
+	})
+	defer reloading.Wait()
+	defer close(served)
+	return p.Serve()
+}
+
+// serviceNotifier tells the service manager (sd_notify) and, for a
+// detached server, the process that started it of the server's life cycle.
+type serviceNotifier struct{ readyPipe *readyPipe }
+
+// notify tells the service manager.
+func (n serviceNotifier) notify(state string) {
+	// A detached server is no service manager's main process.
+	if n.readyPipe == nil {
+		sd.SdNotify(false, state)
+	}
+}
+
+func (n serviceNotifier) Ready() {
+	n.notify(sd.SdNotifyReady)
+	n.readyPipe.report(nil)
+}
+
+func (n serviceNotifier) Reloading() { n.notify(sd.SdNotifyReloading) }
+func (n serviceNotifier) Reloaded()  { n.notify(sd.SdNotifyReady) }
 
 // catchSIGPIPE keeps a write to a standard output or error whose reader
 // went away (`pizauth server -d 2>&1 | head`) from killing the server: Go

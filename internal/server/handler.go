@@ -29,7 +29,10 @@ func (s *Server) Handle(ctx context.Context, req ctl.Request) ctl.Response {
 	case ctl.CmdStatusJSON:
 		return s.statusJSON()
 	case ctl.CmdReload:
-		return s.reload(ctx)
+		if err := s.Reload(ctx); err != nil {
+			return errorf("%v", err)
+		}
+		return ok("")
 	case ctl.CmdInfo:
 		return s.info()
 	case ctl.CmdShutdown:

@@ -2,36 +2,34 @@ package server
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/pizauth-go/pizauth/internal/config"
-	"github.com/pizauth-go/pizauth/internal/ctl"
 )
 
-// reload re-reads the configuration file. A broken file changes nothing.
+// Reload re-reads the configuration file, as `pizauth reload` and SIGHUP
+// ask. A broken file changes nothing and is the error.
 //
 // Reloads run one at a time, whether asked for by a client or by SIGHUP:
 // a slow one (a credential command that takes seconds) must not finish
 // after a later one and install the older file. Each reads the file once
 // it has its turn, so the last one asked for installs the newest file.
-func (s *Server) reload(ctx context.Context) ctl.Response {
+func (s *Server) Reload(ctx context.Context) error {
 	select {
 	case s.reloadTurn <- struct{}{}:
 		defer func() { <-s.reloadTurn }()
 	case <-ctx.Done():
-		return errorf("reload abandoned: %v", context.Cause(ctx))
+		return fmt.Errorf("reload abandoned: %w", context.Cause(ctx))
 	case <-s.ctx.Done():
-		return errorf("reload abandoned: the server is shutting down")
+		return errors.New("reload abandoned: the server is shutting down")
 	}
-	if s.reloading != nil {
-		s.reloading()
-	}
-	if s.reloaded != nil {
-		defer s.reloaded()
-	}
+	s.notifier.Reloading()
+	defer s.notifier.Reloaded()
 	cfg, err := config.Load(s.configPath)
 	if err != nil {
 		s.log.Error("reload refused: the configuration is invalid", "err", err)
-		return errorf("%v", err)
+		return err
 	}
 	s.mu.Lock()
 	running := make(map[string]*config.Account, len(s.accounts))
@@ -45,7 +43,7 @@ func (s *Server) reload(ctx context.Context) ctl.Response {
 	s.mu.Unlock()
 	s.log.Info("configuration reloaded", "accounts", len(cfg.Accounts))
 	s.reconfigurePersistFile() // persist_file and its recipients may have changed
-	return ok("")
+	return nil
 }
 
 // applyConfigLocked swaps cfg in. Accounts whose security-relevant settings

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -96,5 +97,48 @@ func TestReloadWaitingForItsTurnStopsWhenItsClientHangsUp(t *testing.T) {
 			t.Error("a queued reload whose client hung up is still waiting")
 		}
 		time.Sleep(time.Minute)
+	})
+}
+
+// notes records what a Notifier hears.
+type notes struct {
+	mu    sync.Mutex // guards heard
+	heard []string
+}
+
+func (n *notes) add(s string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.heard = append(n.heard, s)
+}
+
+func (n *notes) Ready()     { n.add("ready") }
+func (n *notes) Reloading() { n.add("reloading") }
+func (n *notes) Reloaded()  { n.add("reloaded") }
+
+// TestReloadTellsTheNotifier around every reload, refused or not, so that
+// the service manager sees RELOADING=1 then READY=1.
+func TestReloadTellsTheNotifier(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		path := credConfig(t, "pass show work")
+		cfg, err := config.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		heard := &notes{}
+		h := startWith(t, Options{Config: cfg, ConfigPath: path, Notifier: heard})
+		if err := h.s.Reload(t.Context()); err != nil {
+			t.Fatalf("Reload: %v", err)
+		}
+		if err := os.WriteFile(path, []byte("garbage"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.s.Reload(t.Context()); err == nil {
+			t.Fatal("Reload of a broken file: no error")
+		}
+		want := []string{"reloading", "reloaded", "reloading", "reloaded"}
+		if !slices.Equal(heard.heard, want) {
+			t.Errorf("the notifier heard %q; want %q", heard.heard, want)
+		}
 	})
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
@@ -16,66 +15,89 @@ import (
 	"github.com/pizauth-go/pizauth/internal/scheduler"
 )
 
-// RunOptions configure Run.
+// RunOptions configure Listen.
 type RunOptions struct {
 	ConfigPath string
 	Config     *config.Config // already validated
 	RuntimeDir string         // exists, mode 0700
 	Logger     *slog.Logger
-	// Ready is called once the server answers requests, before startup_cmd
-	// starts; nil when nobody waits for it.
-	Ready func(Listeners)
-	// Reload delivers requests to reload the configuration (SIGHUP).
-	Reload <-chan os.Signal
-	// Reloading and Reloaded, when set, are called around every reload,
-	// whether asked for by a client or through Reload.
-	Reloading, Reloaded func()
+	Notifier   Notifier // nil: nobody hears of readiness and reloads
 }
 
-// stopLimit bounds how long Run waits, once asked to stop, for requests and
-// background work to finish. They are all cancelled then, and user commands
-// are killed within 2 s, so only something stuck (a bug, or an input
-// without a bound) can take longer: the server must still stop, whether a
-// client asked or a signal did.
+// stopLimit bounds how long Serve waits, once asked to stop, for requests
+// and background work to finish. They are all cancelled then, and user
+// commands are killed within 2 s, so only something stuck (a bug, or an
+// input without a bound) can take longer: the server must still stop,
+// whether a client asked or a signal did.
 const stopLimit = 5 * time.Second
 
-// Run serves until ctx is done or a client asks for shutdown: the control
-// socket, the redirect listeners, the refresher and the user's commands.
-// It fails at once when another server holds the runtime directory. Once
-// stopping, it waits at most 5 s for work in progress.
-func Run(ctx context.Context, o RunOptions) error {
+// Process is a server with its control socket and redirect listeners
+// bound: the whole daemon, which Serve runs.
+type Process struct {
+	// Server is the account state; the daemon reloads it on SIGHUP.
+	Server    *Server
+	control   *listen.Listener
+	inherited bool
+	redirects []*redirect.Listener
+	ports     Listeners
+	ctx       context.Context // done when the server is asked to stop
+	cancel    context.CancelFunc
+}
+
+// Listen binds the control socket (or takes the one the service manager
+// passes) and the redirect listeners, creates the server and starts reading
+// persist_file back. It fails at once when another server holds the
+// runtime directory. The server lives until ctx is done or a client asks
+// for shutdown; call Serve.
+func Listen(ctx context.Context, o RunOptions) (*Process, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	control, inherited, err := listen.ListenOrInherit(o.RuntimeDir)
-	if err != nil {
-		return err
+	p := &Process{ctx: ctx, cancel: cancel}
+	var err error
+	if p.control, p.inherited, err = listen.ListenOrInherit(o.RuntimeDir); err != nil {
+		cancel()
+		return nil, err
 	}
-	defer control.Close()
-	redirects, ports, err := listenRedirects(o.Config)
-	if err != nil {
-		return err
+	if p.redirects, p.ports, err = listenRedirects(o.Config); err != nil {
+		p.close()
+		return nil, err
 	}
-	s := New(ctx, Options{
-		ConfigPath: o.ConfigPath, Config: o.Config, Logger: o.Logger,
-		Listeners: ports, Shutdown: cancel, Scheduler: scheduler.New(true),
+	p.Server = New(ctx, Options{
+		ConfigPath: o.ConfigPath, Config: o.Config, Logger: o.Logger, Notifier: o.Notifier,
+		Listeners: p.ports, Shutdown: cancel, Scheduler: scheduler.New(true),
 	})
-	s.reloading, s.reloaded = o.Reloading, o.Reloaded
-	if inherited {
-		s.log.Info("using the control socket passed by the service manager", "socket", control.Path())
+	if err := p.Server.openPersistFile(); err != nil {
+		p.close()
+		return nil, err
 	}
-	if err := s.openPersistFile(); err != nil {
-		return err
+	return p, nil
+}
+
+// close releases what Listen bound, when Serve will not run.
+func (p *Process) close() {
+	p.cancel()
+	closeAll(p.redirects)
+	p.control.Close()
+}
+
+// Serve serves until the server is asked to stop: the control socket, the
+// redirect listeners, the refresher and the user's commands. Once stopping,
+// it waits at most 5 s for work in progress.
+func (p *Process) Serve() error {
+	ctx, cancel, s := p.ctx, p.cancel, p.Server
+	defer cancel()
+	defer p.control.Close()
+	if p.inherited {
+		s.log.Info("using the control socket passed by the service manager", "socket", p.control.Path())
 	}
 	s.Start()
-	s.wg.Go(func() { s.reloadOn(ctx, o.Reload) })
 	var serving sync.WaitGroup
 	serving.Go(func() {
-		if err := control.Serve(ctx, s, s.log); err != nil {
+		if err := p.control.Serve(ctx, s, s.log); err != nil {
 			s.log.Error("control socket failed", "err", err)
 			cancel()
 		}
 	})
-	for _, l := range redirects {
+	for _, l := range p.redirects {
 		l.Logger = s.log
 		serving.Go(func() {
 			if err := l.Serve(ctx, s.HandleRedirect); err != nil && !errors.Is(err, context.Canceled) {
@@ -84,9 +106,9 @@ func Run(ctx context.Context, o RunOptions) error {
 			}
 		})
 	}
-	s.log.Info("server started", "socket", control.Path(), "http_port", ports.HTTPPort, "https_port", ports.HTTPSPort)
-	if o.Ready != nil && ctx.Err() == nil {
-		o.Ready(ports)
+	s.log.Info("server started", "socket", p.control.Path(), "http_port", p.ports.HTTPPort, "https_port", p.ports.HTTPSPort)
+	if ctx.Err() == nil {
+		s.notifier.Ready()
 	}
 	s.startup()
 	<-ctx.Done()
@@ -186,17 +208,4 @@ func (s *Server) startup() {
 		defer s.mu.Unlock()
 		s.notifyErrorLocked("", fmt.Sprintf("startup_cmd failed: %v", err))
 	})
-}
-
-// reloadOn reloads the configuration whenever reload delivers, until ctx is
-// done.
-func (s *Server) reloadOn(ctx context.Context, reload <-chan os.Signal) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-reload:
-			s.reload(ctx)
-		}
-	}
 }

@@ -71,11 +71,29 @@ type Options struct {
 	Listeners Listeners
 	// Shutdown is called when a client asks the server to stop.
 	Shutdown func()
+	// Notifier hears when the server is ready and around reloads; nil:
+	// nobody.
+	Notifier Notifier
 	// Scheduler calls the server back when an account's refresh or
 	// reminder is due; nil: a scheduler.Scheduler without the wall-clock
 	// alarm, which tests on the synctest clock need.
 	Scheduler Scheduler
 }
+
+// Notifier hears of the server's life cycle: the daemon tells its service
+// manager (sd_notify) and whoever started a detached server.
+type Notifier interface {
+	Ready()     // the server answers requests
+	Reloading() // a reload starts
+	Reloaded()  // the reload has ended, whatever its outcome
+}
+
+// nobody is the Notifier of a server nobody watches.
+type nobody struct{}
+
+func (nobody) Ready()     {}
+func (nobody) Reloading() {}
+func (nobody) Reloaded()  {}
 
 // Scheduler calls back, with the name and time given to Schedule, when that
 // wall-clock time arrives; *scheduler.Scheduler implements it. Call backs
@@ -95,8 +113,7 @@ type Server struct {
 	listeners  Listeners
 	shutdown   func()
 	timeouts   CommandTimeouts
-	// reloading and reloaded, when set, are called around reloads.
-	reloading, reloaded func()
+	notifier   Notifier
 	// reloadTurn is held (buffered 1) by the reload under way.
 	reloadTurn chan struct{}
 	sched      Scheduler
@@ -130,6 +147,7 @@ func New(ctx context.Context, o Options) *Server {
 		shutdown:   o.Shutdown,
 		timeouts:   o.Timeouts.orDefaults(),
 		sched:      o.Scheduler,
+		notifier:   o.Notifier,
 		events:     newEventQueue(),
 		reloadTurn: make(chan struct{}, 1),
 		ctx:        ctx,
@@ -144,6 +162,9 @@ func New(ctx context.Context, o Options) *Server {
 	s.persister = s.newPersister()
 	if s.provider == nil {
 		s.provider = &oauth.Client{HTTP: oauth.NewHTTPClient()}
+	}
+	if s.notifier == nil {
+		s.notifier = nobody{}
 	}
 	if s.sched == nil {
 		s.sched = scheduler.New(false)
