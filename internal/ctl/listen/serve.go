@@ -180,7 +180,7 @@ func (l *Listener) keepFresh(ctx context.Context, log *slog.Logger) {
 // serveConn handles one connection and closes it.
 func (l *Listener) serveConn(ctx context.Context, c *conn, uid int, h Handler, log *slog.Logger) {
 	defer c.close()
-	peer, pid, err := peerCred(c.fd)
+	peer, pid, err := ctl.PeerCred(c.fd)
 	if err != nil {
 		log.Warn("control socket: refused a client whose credentials cannot be read", "err", err)
 		return

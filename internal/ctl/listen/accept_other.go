@@ -1,4 +1,4 @@
-//go:build darwin || freebsd
+//go:build !linux
 
 package listen
 
@@ -9,8 +9,9 @@ import (
 )
 
 // accept takes a connection from the listening descriptor lfd, non-blocking
-// and close-on-exec. Darwin has no accept4: the fork lock keeps a child from
-// inheriting the descriptor before it is marked close-on-exec.
+// and close-on-exec. Darwin has no accept4 (the BSDs share this version):
+// the fork lock keeps a child from inheriting the descriptor before it is
+// marked close-on-exec.
 func accept(lfd int) (int, error) {
 	syscall.ForkLock.RLock()
 	fd, _, err := unix.Accept(lfd)
