@@ -113,12 +113,16 @@ func absEnv(getenv func(string) string, key string) string {
 
 // EnsureDir makes dir a directory that only the current user can use: it
 // creates it with mode 0700, or sets the mode of an existing one to exactly
-// 0700. When dir's parent is a runtime-$USER directory (the fallback used when
-// $XDG_RUNTIME_DIR is unset, typically under a shared /tmp), the parent gets
-// the same treatment first. A path that is a symbolic link, not a directory, or
-// owned by another uid is refused with an error and left alone.
+// 0700. Its parent gets the same treatment first when it is missing (a
+// $XDG_RUNTIME_DIR that does not exist yet: one level is created, not its
+// parents, as the original does) or when it is a runtime-$USER directory (the
+// fallback used when $XDG_RUNTIME_DIR is unset, typically under a shared
+// /tmp); an existing $XDG_RUNTIME_DIR is left as it is. A path that is a
+// symbolic link, not a directory, or owned by another uid is refused with an
+// error and left alone.
 func EnsureDir(dir string) error {
-	if parent := filepath.Dir(dir); strings.HasPrefix(filepath.Base(parent), runtimePrefix) {
+	parent := filepath.Dir(dir)
+	if _, err := os.Lstat(parent); errors.Is(err, fs.ErrNotExist) || strings.HasPrefix(filepath.Base(parent), runtimePrefix) {
 		if err := ensureOne(parent); err != nil {
 			return err
 		}
@@ -129,8 +133,11 @@ func EnsureDir(dir string) error {
 // ensureOne creates or checks and tightens one directory level.
 func ensureOne(dir string) error {
 	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("create directory: %w", err)
+		//lint:ignore ST1005 the original's message, word for word
+		return fmt.Errorf("Can't create cache dir: %w", err)
 	}
+	// A directory just made is checked like any other: another user may
+	// have made it first, and the umask may have narrowed its mode.
 	fi, err := os.Lstat(dir)
 	if err != nil {
 		return fmt.Errorf("check directory: %w", err)

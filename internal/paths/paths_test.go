@@ -126,6 +126,7 @@ func TestEnsureDirCreates(t *testing.T) {
 	}{
 		{"xdg layout", filepath.Join(base, "xdg", "pizauth"), []string{filepath.Join(base, "xdg", "pizauth")}},
 		{"tmp layout", filepath.Join(base, "runtime-me", "pizauth"), []string{filepath.Join(base, "runtime-me"), filepath.Join(base, "runtime-me", "pizauth")}},
+		{"missing xdg", filepath.Join(base, "run", "pizauth"), []string{filepath.Join(base, "run"), filepath.Join(base, "run", "pizauth")}},
 	}
 	if err := os.Mkdir(filepath.Join(base, "xdg"), 0o755); err != nil {
 		t.Fatal(err)
@@ -142,9 +143,21 @@ func TestEnsureDirCreates(t *testing.T) {
 			}
 		})
 	}
-	// Only a runtime-* parent is ours: the xdg parent keeps its mode.
+	// Only a runtime-* or a missing parent is ours: an existing xdg parent
+	// keeps its mode.
 	if got := mode(t, filepath.Join(base, "xdg")); got != fs.ModeDir|0o755 {
 		t.Errorf("mode of xdg parent: got %v; want %v", got, fs.ModeDir|0o755)
+	}
+}
+
+func TestEnsureDirOneLevelOnly(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "no", "run", "pizauth")
+	if err := EnsureDir(dir); err == nil || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("EnsureDir(%q): got %v; want an error: only one missing level is created", dir, err)
+	}
+	if _, err := os.Lstat(filepath.Join(base, "no")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Lstat of the grandparent: got %v; want it not created", err)
 	}
 }
 
