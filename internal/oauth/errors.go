@@ -184,7 +184,7 @@ func message(err error, sent []secret.String) string {
 }
 
 // answerMessage describes an HTTP error answer or an OAuth error, e.g.
-// "token endpoint answered 400: invalid_grant: AADSTS70000: ...".
+// "token endpoint answered 400: invalid_grant: AADSTS70000: ...; hint: ...".
 func answerMessage(re *oauth2.RetrieveError, sent []secret.String) string {
 	var b strings.Builder
 	b.WriteString("token endpoint answered")
@@ -195,10 +195,7 @@ func answerMessage(re *oauth2.RetrieveError, sent []secret.String) string {
 		}
 	}
 	if re.ErrorCode != "" {
-		b.WriteString(": " + safe(re.ErrorCode, sent, maxProviderText))
-		if re.ErrorDescription != "" {
-			b.WriteString(": " + safe(re.ErrorDescription, sent, maxProviderText))
-		}
+		b.WriteString(": " + describeError(re.ErrorCode, re.ErrorDescription, re.ErrorURI, sent))
 	}
 	return b.String()
 }

@@ -62,12 +62,10 @@ func revokeError(resp *http.Response, body []byte, sent []secret.String) error {
 	var e struct {
 		Error       string `json:"error"`
 		Description string `json:"error_description"`
+		URI         string `json:"error_uri"`
 	}
 	if json.Unmarshal(body, &e) == nil && e.Error != "" {
-		msg += ": " + safe(e.Error, sent, maxProviderText)
-		if e.Description != "" {
-			msg += ": " + safe(e.Description, sent, maxProviderText)
-		}
+		msg += ": " + describeError(e.Error, e.Description, e.URI, sent)
 	}
 	class := Permanent
 	switch resp.StatusCode {

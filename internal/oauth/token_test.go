@@ -163,13 +163,13 @@ func TestErrorMessages(t *testing.T) {
 		want string
 	}{
 		{"oauth error", answer{status: 400, body: `{"error":"invalid_grant","error_description":"AADSTS70000: expired"}`},
-			"token endpoint answered 400: invalid_grant: AADSTS70000: expired"},
+			"token endpoint answered 400: invalid_grant: AADSTS70000: expired; hint: AADSTS70000: the grant is invalid, revoked or for other scopes: log in again"},
 		{"oauth error in a 200", answer{body: `{"error":"invalid_grant"}`}, "token endpoint answered 200: invalid_grant"},
 		{"html error page", answer{status: 502, ctype: "text/html", body: "<html>bad gateway</html>"}, "token endpoint answered 502"},
 		{"control characters", answer{status: 400, body: `{"error":"invalid_grant","error_description":"a\u0000b\nc\u001b[31md\td"}`},
 			"token endpoint answered 400: invalid_grant: a b c [31md d"},
 		{"truncated description", answer{status: 400, body: `{"error":"e","error_description":"` + string(long) + `"}`},
-			"token endpoint answered 400: e: " + string(long[:197]) + "..."},
+			"token endpoint answered 400: e: " + string(long[:297]) + "..."},
 		{"redirect", answer{status: 302, header: http.Header{"Location": {"http://elsewhere.invalid/"}}},
 			"token endpoint answered 302 (a redirect, not followed)"},
 		{"no access token", answer{body: `{"token_type":"bearer"}`}, "token endpoint answered without an access_token"},

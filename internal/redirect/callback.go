@@ -99,6 +99,7 @@ func parseCallback(path, rawQuery string) (Callback, *Page) {
 		Code:             secret.String(q.Get("code")),
 		Error:            q.Get("error"),
 		ErrorDescription: q.Get("error_description"),
+		ErrorURI:         q.Get("error_uri"),
 	}
 	if cb.State == "" {
 		return Callback{}, &Page{Status: http.StatusNotFound, Body: "not found: no state"}

@@ -56,6 +56,7 @@ type Callback struct {
 	Code             secret.String
 	Error            string // the provider's error=, e.g. access_denied
 	ErrorDescription string
+	ErrorURI         string // the provider's error_uri, a page about the error
 }
 
 // Page is the answer shown to the browser.

@@ -109,6 +109,12 @@ func (a *account) resetLocked(p phase) {
 // expiredAt reports whether the token is unusable at t.
 func (t *activeToken) expiredAt(at time.Time) bool { return !at.Before(t.expiry) }
 
+// recordErrorLocked remembers msg as a's last failure, for status -j and
+// for a show awaiting the URL.
+func (a *account) recordErrorLocked(msg string) {
+	a.lastError, a.lastErrorAt = msg, now()
+}
+
 // wakeLocked wakes those waiting on changedLocked.
 func (a *account) wakeLocked() {
 	if a.changed != nil {

@@ -190,21 +190,13 @@ func redirectMatches(redirectURI string, cb redirect.Callback) bool {
 }
 
 // describeRedirectError says why the provider refused, from what it put in
-// the redirect. The text is attacker-controllable, so it is sanitised.
+// the redirect. The text is attacker-controllable: DescribeError cleans it.
 func describeRedirectError(cb redirect.Callback) string {
 	if cb.Error == "" {
 		return "the provider's redirect carried neither a code nor an error"
 	}
-	msg := sanitise(cb.Error)
-	if cb.ErrorDescription != "" {
-		msg += ": " + sanitise(cb.ErrorDescription)
-	}
-	return msg
+	return oauth.DescribeError(cb.Error, cb.ErrorDescription, cb.ErrorURI)
 }
-
-// sanitise keeps printable text (no C0 or C1 control codes, no bidi
-// overrides) and bounds its length.
-func sanitise(s string) string { return oauth.SafeText(s, 200) }
 
 // exchange swaps the code for a token, retrying network failures while the
 // request is still current.

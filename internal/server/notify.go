@@ -39,7 +39,7 @@ func (s *Server) notifyAuthLocked(a *account) {
 func (s *Server) notifyErrorLocked(name, msg string) {
 	s.log.Error(msg, "account", name)
 	if a := s.accounts[name]; a != nil {
-		a.lastError, a.lastErrorAt = msg, now()
+		a.recordErrorLocked(msg)
 	}
 	cmd := s.cfg.ErrorNotifyCmd
 	if cmd == "" {

@@ -90,6 +90,7 @@ func (s *Server) transientFailureLocked(a *account, err error, retryAfter time.D
 	delay := max(a.cfg.RefreshRetry, min(retryAfter, maxRetryAfter), minInterval)
 	s.scheduleLocked(a, now().Add(delay))
 	s.log.Warn("refresh failed; will retry", "account", a.cfg.Name, "failures", t.failures, "retry_in", delay, "err", err)
+	a.recordErrorLocked(fmt.Sprintf("refreshing the token of %s failed (will retry in %v): %v", a.cfg.Name, delay, err))
 	if cmd := s.cfg.TransientErrorIfCmd; cmd != "" && t.failures%transientErrorEvery == 0 {
 		gen := a.gen
 		s.background(func(ctx context.Context) { s.askTransientErrorCmd(ctx, a, gen, cmd, err) })

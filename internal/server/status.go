@@ -62,6 +62,10 @@ type AccountStatus struct {
 	LastRefreshAttempt *time.Time `json:"last_refresh_attempt"`
 	LastNotification   *time.Time `json:"last_notification"`
 	Flow               string     `json:"flow"` // code or device
+	// LastError is the account's last failure, in the provider's words
+	// where it gave any (redacted of the secrets sent), and when it was.
+	LastError     *string    `json:"last_error"`
+	LastErrorTime *time.Time `json:"last_error_time"`
 }
 
 // statusJSON describes every account as a JSON array sorted by name.
@@ -83,6 +87,9 @@ func (s *Server) statusJSON() ctl.Response {
 // statusLocked is a's machine-readable status at t.
 func (a *account) statusLocked(t time.Time) AccountStatus {
 	st := AccountStatus{Name: a.cfg.Name, State: "none", Flow: flowName(a.cfg)}
+	if a.lastError != "" {
+		st.LastError, st.LastErrorTime = &a.lastError, timeOrNull(a.lastErrorAt)
+	}
 	switch a.phase {
 	case phasePending:
 		st.State = "pending"
