@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pizauth-go/pizauth/internal/ctl"
@@ -16,8 +18,8 @@ const (
 	maxWait      = 24 * time.Hour
 )
 
-// showRequest is the request for show's options: plain showtoken, or
-// showwait for --wait and --min-valid.
+// showRequest is the request for show's options: plain showtoken,
+// showwait for --wait, showfresh for --min-valid alone.
 func showRequest(p getopt.Args) (ctl.Request, error) {
 	req := ctl.Request{Cmd: ctl.CmdShow, Account: p.Operands[0], WithURL: p.Count["u"] == 0}
 	_, wait := p.Count["wait"]
@@ -25,10 +27,11 @@ func showRequest(p getopt.Args) (ctl.Request, error) {
 	if !wait && !minValid {
 		return req, nil
 	}
-	req.Cmd, req.Wait = ctl.CmdShowWait, minValidWait
+	// --min-valid alone waits for a refresh, never for a login.
+	req.Cmd, req.Wait = ctl.CmdShowFresh, minValidWait
 	var err error
 	if wait {
-		req.Wait = defaultWait
+		req.Cmd, req.Wait = ctl.CmdShowWait, defaultWait
 		if v := p.Value["wait"]; v != "" {
 			if req.Wait, err = parseWait("--wait", v); err != nil {
 				return req, err
@@ -43,11 +46,36 @@ func showRequest(p getopt.Args) (ctl.Request, error) {
 	return req, nil
 }
 
-// parseWait parses a duration such as 90s, 5m or 1h30m.
+// parseWait parses the duration of --wait or --min-valid: a time as
+// pizauth.conf writes one (90s, 5m, 1h, 1d), several in a row from the
+// largest unit down (1h30m, 1d12h), or anything Go's time.ParseDuration
+// takes (1.5h, 500ms); at most maxWait.
 func parseWait(flag, v string) (time.Duration, error) {
-	d, err := time.ParseDuration(v)
+	d, err := parseDuration(v)
 	if err != nil || d < 0 || d > maxWait {
-		return 0, optionError{fmt.Sprintf("%s %q: want a duration such as 30s, 5m or 1h, at most %v", flag, v, maxWait)}
+		return 0, optionError{fmt.Sprintf("%s %q: want a duration such as 30s, 5m, 1h30m or 1d, at most 24h", flag, v)}
 	}
 	return d.Round(time.Millisecond), nil
+}
+
+// parseDuration is time.ParseDuration that also takes a leading number of
+// days (1d, 1d12h), pizauth.conf's largest unit.
+func parseDuration(v string) (time.Duration, error) {
+	days, rest, found := strings.Cut(v, "d")
+	if !found {
+		return time.ParseDuration(v)
+	}
+	n, err := strconv.ParseUint(days, 10, 16)
+	if err != nil || days[0] == '+' {
+		return 0, fmt.Errorf("bad number of days %q", days)
+	}
+	d := time.Duration(n) * 24 * time.Hour
+	if rest == "" {
+		return d, nil
+	}
+	r, err := time.ParseDuration(rest)
+	if err != nil || r < 0 || rest[0] == '+' {
+		return 0, fmt.Errorf("bad duration %q after the days", rest)
+	}
+	return d + r, nil
 }

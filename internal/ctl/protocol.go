@@ -38,6 +38,10 @@ const (
 	// (`show --wait`, `--min-valid`). Its argument is
 	// "withurl|withouturl <wait ms> <min-valid ms> <account>".
 	CmdShowWait = "showwait"
+	// CmdShowFresh is ours: showwait that waits only for the refresh of a
+	// token (`show --min-valid` without --wait); without a token it answers
+	// as showtoken does, at once. Its argument is showwait's.
+	CmdShowFresh = "showfresh"
 )
 
 // Kinds of answer the server gives.
@@ -151,7 +155,7 @@ func (r Request) Encode() []byte {
 		}
 		b = append(b, ' ')
 		b = append(b, r.Account...)
-	case CmdShowWait:
+	case CmdShowWait, CmdShowFresh:
 		if r.WithURL {
 			b = append(b, withURL...)
 		} else {
@@ -197,8 +201,8 @@ func DecodeRequest(b []byte) (Request, error) {
 		}
 		return Request{Cmd: cmd, Data: arg}, nil
 	}
-	if cmd == CmdShowWait {
-		return decodeShowWait(arg)
+	if cmd == CmdShowWait || cmd == CmdShowFresh {
+		return decodeShowWait(cmd, arg)
 	}
 	// refresh and showtoken: "withurl|withouturl <account>".
 	flag, rest, ok := bytes.Cut(arg, []byte{' '})
@@ -217,9 +221,10 @@ func DecodeRequest(b []byte) (Request, error) {
 	return Request{Cmd: cmd, Account: acct, WithURL: with}, err
 }
 
-// decodeShowWait parses "withurl|withouturl <wait ms> <min-valid ms> <account>".
-func decodeShowWait(arg []byte) (Request, error) {
-	r := Request{Cmd: CmdShowWait}
+// decodeShowWait parses the argument of showwait or showfresh (cmd):
+// "withurl|withouturl <wait ms> <min-valid ms> <account>".
+func decodeShowWait(cmd string, arg []byte) (Request, error) {
+	r := Request{Cmd: cmd}
 	fields := bytes.SplitN(arg, []byte{' '}, 4)
 	if len(fields) != 4 {
 		return Request{}, errors.New("showwait needs withurl or withouturl, two durations and an account")
@@ -238,7 +243,7 @@ func decodeShowWait(arg []byte) (Request, error) {
 	if r.MinValid, err = millis(fields[2]); err != nil {
 		return Request{}, err
 	}
-	r.Account, err = account(CmdShowWait, fields[3])
+	r.Account, err = account(cmd, fields[3])
 	return r, err
 }
 
@@ -263,7 +268,7 @@ func millis(b []byte) (time.Duration, error) {
 // command returns the Cmd constant spelled by b, or "" (without allocating).
 func command(b []byte) string {
 	for _, c := range [...]string{CmdShow, CmdRefresh, CmdStatus, CmdRevoke, CmdDump,
-		CmdInfo, CmdReload, CmdRestore, CmdShutdown, CmdStatusJSON, CmdShowWait} {
+		CmdInfo, CmdReload, CmdRestore, CmdShutdown, CmdStatusJSON, CmdShowWait, CmdShowFresh} {
 		if string(b) == c {
 			return c
 		}

@@ -29,6 +29,7 @@ var wireRequests = []struct {
 	{Request{Cmd: CmdRestore, Data: []byte("\x00\xff:binary")}, "restore:\x00\xff:binary"},
 	{Request{Cmd: CmdShowWait, Account: "work", WithURL: true, Wait: 5 * time.Minute}, "showwait:withurl 300000 0 work"},
 	{Request{Cmd: CmdShowWait, Account: "a b", Wait: 1500 * time.Millisecond, MinValid: time.Hour}, "showwait:withouturl 1500 3600000 a b"},
+	{Request{Cmd: CmdShowFresh, Account: "work", WithURL: true, Wait: time.Minute, MinValid: time.Hour}, "showfresh:withurl 60000 3600000 work"},
 }
 
 func TestRequestRoundTrip(t *testing.T) {
@@ -66,6 +67,7 @@ func TestDecodeRequestErrors(t *testing.T) {
 		{"showwait:withurl 10 -1 work", "not a number of milliseconds"},
 		{"showwait:withurl 1000000000 0 work", "not a number of milliseconds"},
 		{"showwait:withurl 10 0 ", "needs an account"},
+		{"showfresh:withurl 10 work", "needs withurl or withouturl, two durations"},
 		{"StatusJSON:", "unknown command"},
 		{"dump: ", "takes no argument"},
 		{"revoke:", "needs an account"},

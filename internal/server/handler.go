@@ -20,6 +20,8 @@ func (s *Server) Handle(ctx context.Context, req ctl.Request) ctl.Response {
 		return s.awaitURL(ctx, req, s.show)
 	case ctl.CmdShowWait:
 		return s.showWait(ctx, req)
+	case ctl.CmdShowFresh: // answers at once without a token, as show does
+		return s.awaitURL(ctx, req, func(string, bool) ctl.Response { return s.showWait(ctx, req) })
 	case ctl.CmdRefresh:
 		return s.awaitURL(ctx, req, s.refresh)
 	case ctl.CmdRevoke:

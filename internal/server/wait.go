@@ -15,7 +15,8 @@ const msgRequestEnded = "Access token unavailable: the authorisation or refresh 
 // req.MinValid left. Until then it starts what is needed (an authorisation
 // or a refresh, as show does) and waits for the account to change, for at
 // most req.Wait; it also returns when ctx is done (shutdown) or when what
-// it started ended without a token.
+// it started ended without a token. A showfresh waits only for a refresh:
+// without a token it answers as show does, at once.
 func (s *Server) showWait(ctx context.Context, req ctl.Request) ctl.Response {
 	timer := time.NewTimer(req.Wait)
 	defer timer.Stop()
@@ -66,7 +67,7 @@ func (s *Server) waitStepLocked(a *account, req ctl.Request, w *waitState) (ctl.
 		}
 		if t.refresh.IsZero() {
 			s.invalidateLocked(a, "a fresher token was asked for but the provider gave no refresh token", false)
-			return s.authoriseLocked(a, req.WithURL), false
+			return s.authoriseLocked(a, req.WithURL), !waitsForLogin(req)
 		}
 		s.startRefreshLocked(a) // a no-op when one is under way
 		if t.expiredAt(t0) {
@@ -74,11 +75,15 @@ func (s *Server) waitStepLocked(a *account, req ctl.Request, w *waitState) (ctl.
 		}
 		return errorf("Access token expires in less than %v. Refreshing in progress but has not yet succeeded", req.MinValid), false
 	case phasePending:
-		return pendingResponse(a, req.WithURL), false
+		return pendingResponse(a, req.WithURL), !waitsForLogin(req)
 	}
-	if !first {
+	if !first && waitsForLogin(req) {
 		return errorf("%s", msgRequestEnded), true
 	}
 	resp := s.authoriseLocked(a, req.WithURL)
-	return resp, resp.Kind != ctl.KindPending
+	return resp, resp.Kind != ctl.KindPending || !waitsForLogin(req)
 }
+
+// waitsForLogin reports whether req waits for an authorisation too (show
+// --wait), not only for a refresh (show --min-valid alone).
+func waitsForLogin(req ctl.Request) bool { return req.Cmd == ctl.CmdShowWait }

@@ -100,6 +100,45 @@ func TestShowMinValid(t *testing.T) {
 	}
 }
 
+// TestShowFresh: show --min-valid alone (showfresh) refreshes a token that
+// lives too short, waiting for it, but never waits for a login: without a
+// token it answers at once as show does.
+func TestShowFresh(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := start(t, testConfig(testAccount("work")))
+		req := ctl.Request{Cmd: ctl.CmdShowFresh, Account: "work", WithURL: true, Wait: time.Minute, MinValid: 2 * time.Hour}
+		t0 := time.Now()
+		r := h.do(req)
+		if r.Kind != ctl.KindPending || !strings.HasPrefix(r.Payload, "https://idp.example/authorize?") || time.Since(t0) != 0 {
+			t.Errorf("no token: showfresh = %+v after %v; want pending with the URL at once", r, time.Since(t0))
+		}
+		if r := h.do(req); r.Kind != ctl.KindPending || time.Since(t0) != 0 {
+			t.Errorf("pending: showfresh = %+v after %v; want pending at once", r, time.Since(t0))
+		}
+		h.authorise("work")
+		old := h.token("work")
+		h.idp.setAnswer(func(string, int) (*oauth.Token, error) { return h.idp.token(3 * time.Hour), nil })
+		if r := h.do(req); r.Kind != ctl.KindToken || r.Payload == old || len(h.idp.refreshTimes()) != 1 {
+			t.Errorf("short-lived token: showfresh = %+v, %d refreshes; want the refreshed token", r, len(h.idp.refreshTimes()))
+		}
+	})
+}
+
+// TestShowFreshWhenTheRefreshIsRefused: a refresh that drops the token ends
+// the wait with show's answer, a new authorisation's URL.
+func TestShowFreshWhenTheRefreshIsRefused(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := start(t, testConfig(testAccount("work")))
+		h.authorise("work")
+		h.idp.setAnswer(func(string, int) (*oauth.Token, error) { return nil, errPermanent })
+		t0 := time.Now()
+		r := h.do(ctl.Request{Cmd: ctl.CmdShowFresh, Account: "work", WithURL: true, Wait: time.Minute, MinValid: 2 * time.Hour})
+		if r.Kind != ctl.KindPending || time.Since(t0) >= time.Minute {
+			t.Errorf("showfresh = %+v after %v; want pending with a new URL before the minute is up", r, time.Since(t0))
+		}
+	})
+}
+
 func TestShowMinValidDoesNotLoopOnShortTokens(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := start(t, testConfig(testAccount("work")))
