@@ -131,6 +131,13 @@ func (p *Persister) changed(dropped string) {
 	p.kick()
 }
 
+// Reading reports whether the file is being read back.
+func (p *Persister) Reading() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.state == fileReading
+}
+
 // kick wakes Run.
 func (p *Persister) kick() {
 	select {

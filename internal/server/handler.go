@@ -66,6 +66,9 @@ func (s *Server) show(name string, withURL bool) ctl.Response {
 	if a == nil {
 		return noAccount(name)
 	}
+	if s.heldBackLocked(a) {
+		return errorf("%s", msgRestoring)
+	}
 	switch a.phase {
 	case phaseActive:
 		t := a.token
@@ -99,6 +102,9 @@ func (s *Server) refresh(name string, withURL bool) ctl.Response {
 	a := s.accounts[name]
 	if a == nil {
 		return noAccount(name)
+	}
+	if s.heldBackLocked(a) {
+		return errorf("%s", msgRestoring)
 	}
 	switch a.phase {
 	case phaseActive:

@@ -44,6 +44,18 @@ func (s *Server) reconfigurePersistFile() {
 	}
 }
 
+// msgRestoring answers show and refresh for an account without a token
+// while persist_file is being read back.
+const msgRestoring = "Access token unavailable: the saved tokens are being restored from persist_file (persist_identity_cmd is running); try again shortly"
+
+// heldBackLocked reports whether a request for a, which has no token, must
+// not start an authorisation yet: persist_file, which may hold its token,
+// is being read back. The user is not asked to log in for nothing, and show
+// does not wait for persist_identity_cmd.
+func (s *Server) heldBackLocked(a *account) bool {
+	return a.phase == phaseNone && s.persister.Reading()
+}
+
 // tokenChangedLocked tells the persister of a token event.
 func (s *Server) tokenChangedLocked(account, kind string) {
 	if kind == eventRevoked || kind == eventInvalidated {

@@ -49,12 +49,23 @@ func newPersistFixture(t *testing.T) persistFixture {
 type identity struct {
 	id *age.X25519Identity
 
-	mu   sync.Mutex // guards fail and runs
+	mu   sync.Mutex // guards fail, hold and runs
 	fail bool
+	hold chan struct{} // when not nil, the command waits for it to close
 	runs int
 }
 
-func (i *identity) output(_ context.Context, _ *slog.Logger, _, _ string, _ []string, _ time.Duration) ([]byte, error) {
+func (i *identity) output(ctx context.Context, _ *slog.Logger, _, _ string, _ []string, _ time.Duration) ([]byte, error) {
+	i.mu.Lock()
+	hold := i.hold
+	i.mu.Unlock()
+	if hold != nil {
+		select {
+		case <-hold:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	i.runs++
@@ -192,6 +203,35 @@ func TestPersistLastChangeAtShutdown(t *testing.T) {
 		stop()
 		if got := f.decrypt(t); len(got) != 0 {
 			t.Errorf("got %q in persist_file after a revoke during shutdown; want nothing", names(got))
+		}
+	})
+}
+
+// TestPersistRestoreDoesNotDelayShow holds persist_identity_cmd (a
+// password manager waiting to be unlocked): show answers at once, without
+// asking the user to log in, and the token is there once it is restored.
+func TestPersistRestoreDoesNotDelayShow(t *testing.T) {
+	f := newPersistFixture(t)
+	f.write(t, f.saved("work", "persisted-access"))
+	synctest.Test(t, func(t *testing.T) {
+		id := &identity{id: f.id, hold: make(chan struct{})}
+		h, _ := startPersisting(t, f.cfg, id)
+		for _, req := range []ctl.Request{{Cmd: ctl.CmdShow, Account: "work"}, {Cmd: ctl.CmdRefresh, Account: "home"}} {
+			if r := h.do(req); r.Kind != ctl.KindError || r.Payload != msgRestoring {
+				t.Errorf("%s %s during the restore = %+v; want the restoring error", req.Cmd, req.Account, r)
+			}
+		}
+		synctest.Wait()
+		if got := h.runner.runs("auth_notify_cmd"); len(got) != 0 {
+			t.Errorf("auth_notify_cmd ran %d times during the restore; want none", len(got))
+		}
+		close(id.hold)
+		synctest.Wait()
+		if got := h.token("work"); got != "persisted-access" {
+			t.Errorf("token after the restore = %q; want the persisted one", got)
+		}
+		if r := h.show("home"); r.Kind != ctl.KindPending {
+			t.Errorf("show home after the restore = %+v; want an authorisation request", r)
 		}
 	})
 }
