@@ -10,7 +10,7 @@ GO ?= go
 VERSION ?=
 LDFLAGS := $(if $(VERSION),-X github.com/pizauth-go/pizauth/internal/version.override=$(VERSION))
 
-.PHONY: bench demo all build install uninstall test lint fuzz clean
+.PHONY: bench demo all build install uninstall test lint fuzz cover clean
 
 all: build
 
@@ -49,6 +49,11 @@ test:
 lint:
 	scripts/lint
 
+# Coverage of the tests and of the processes the end-to-end scripts run;
+# writes cover.out.
+cover:
+	scripts/cover
+
 # A short run of every fuzzer (FUZZTIME=5m for a longer one).
 fuzz:
 	scripts/fuzz
@@ -58,7 +63,7 @@ bench:
 	bench/run
 
 clean:
-	rm -f pizauth pizauth-server
+	rm -f pizauth pizauth-server cover.out
 
 # The whole life cycle against a fake provider on this machine: no account needed.
 demo: build

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/tls"
@@ -14,11 +15,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"golang.org/x/sys/unix"
 
 	"github.com/pizauth-go/pizauth/internal/daemon"
 	"github.com/pizauth-go/pizauth/internal/paths"
@@ -102,7 +103,7 @@ func setupScript(env *testscript.Env) error {
 	env.Setenv("IDP_PUBLIC_CLIENT_ID", testPublicClient)
 	env.Setenv("PIZAUTH_VERSION", version.String()) // what info and --version print
 	env.Defer(func() {
-		killServer(filepath.Join(runtimeDir, "pizauth"))
+		stopServer(filepath.Join(runtimeDir, "pizauth"))
 		p.Close()
 		notify.Close()
 		os.RemoveAll(runtimeDir)
@@ -110,15 +111,42 @@ func setupScript(env *testscript.Env) error {
 	return nil
 }
 
-// killServer kills a server a script left running, found through the pid
-// in its lock file.
-func killServer(dir string) {
+// stopServer stops a server a script left running (often one that a
+// `pizauth shutdown` is still stopping), found through the pid in its lock
+// file: SIGTERM, then SIGKILL if it has not exited within 10 s. A server
+// that exits by itself writes its coverage counters (GOCOVERDIR, make
+// cover); a killed one does not. A pid that is no longer a pizauth-server
+// is left alone.
+func stopServer(dir string) {
 	b, err := os.ReadFile(filepath.Join(dir, paths.LockName))
 	if err != nil {
 		return
 	}
-	if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 1 {
-		syscall.Kill(pid, syscall.SIGKILL)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 1 {
+		return
+	}
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return // gone
+	}
+	defer unix.Close(pidfd)
+	argv, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if filepath.Base(string(bytes.SplitN(argv, []byte{0}, 2)[0])) != "pizauth-server" {
+		return
+	}
+	// Signals through the pidfd cannot reach a process that reused the pid.
+	unix.PidfdSendSignal(pidfd, unix.SIGTERM, nil, 0)
+	fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
+	for {
+		n, err := unix.Poll(fds, 10_000)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || n == 0 {
+			unix.PidfdSendSignal(pidfd, unix.SIGKILL, nil, 0)
+		}
+		return
 	}
 }
 
