@@ -116,7 +116,7 @@ func prepareServer(flagPath string, verbosity int) (serverSetup, error) {
 // serveForeground runs the server in this process until it is asked to stop.
 func serveForeground(s serverSetup) error {
 	catchSIGPIPE()
-	defer server.TuneGCForIdle()() // no forced collection every 2 minutes while idle
+	defer tuneGCForIdle()() // no forced collection every 2 minutes while idle
 	if err := protectMemory(); err != nil {
 		return err
 	}

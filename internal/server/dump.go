@@ -38,8 +38,8 @@ func (s *Server) encodeState() ([]byte, error) {
 }
 
 // largeRestore is the size of a restore after which the server collects
-// its garbage and returns it to the OS at once: TuneGCForIdle would
-// otherwise keep the decoded copies mapped until the heap grows again.
+// its garbage and returns it to the OS at once: the daemon's GC tuning
+// (internal/daemon/gctune.go) would otherwise keep the decoded copies mapped until the heap grows again.
 const largeRestore = 1 << 20
 
 // restore applies a dump: per account, only when the dumped security

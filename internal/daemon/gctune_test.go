@@ -1,4 +1,4 @@
-package server
+package daemon
 
 import (
 	"math"
@@ -104,7 +104,7 @@ func TestTuneGCForIdleHonoursEnvironment(t *testing.T) {
 			t.Setenv("GOMEMLIMIT", "")
 			t.Setenv(env, "200") // read by the runtime at start only: harmless here
 			percent, limit := gcSettings()
-			restore := TuneGCForIdle()
+			restore := tuneGCForIdle()
 			defer restore()
 			if p, l := gcSettings(); p != percent || l != limit {
 				t.Errorf("with %s set: GC percent %d, memory limit %d; want them unchanged, %d and %d", env, p, l, percent, limit)
