@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -122,6 +123,9 @@ func cmdInfo(p getopt.Args) error {
 		// another version, still running after an upgrade).
 		in.ServerRunning = true
 		fmt.Fprintf(os.Stderr, "pizauth: the server's details are unavailable: %v\n", err)
+	case !errors.Is(err, ctl.ErrNotRunning):
+		// A socket the client refused to trust (another user's).
+		fmt.Fprintf(os.Stderr, "pizauth: %v\n", err)
 	}
 	if in.ConfigFile, err = infoConfigFile(p, srv); err != nil {
 		return bareError{err}

@@ -38,6 +38,8 @@ type Client struct {
 
 // Do connects, sends req, and reads the answer, within the timeout extended
 // by req.Wait (the time a showwait lets the server wait before it answers).
+// Before it sends anything it checks that the server is the user's own (see
+// checkServer), and refuses with an error saying why if it is not.
 // When the socket does not exist, nothing listens on it, the server's accept
 // queue stays full for 2 s, or the server closes or times out without
 // answering, the error wraps ErrNotRunning and the cause. An `error:` answer
@@ -53,6 +55,9 @@ func (c *Client) Do(req Request) (Response, error) {
 		return Response{}, err
 	}
 	defer syscall.Close(fd)
+	if err := c.checkServer(fd); err != nil {
+		return Response{}, err
+	}
 	werr := writeAll(fd, req.Encode(), deadline)
 	if werr == nil {
 		werr = syscall.Shutdown(fd, syscall.SHUT_WR)

@@ -190,3 +190,44 @@ func chmodNoFollow(dir string, checked fs.FileInfo) error {
 	}
 	return nil
 }
+
+// CheckRuntimeDir checks, changing nothing, that dir and its runtime-$USER
+// parent (when it has one, see EnsureDir) are directories of the current
+// uid that no other user can write to: a client's check before it trusts
+// the socket inside. Another user who created the directory, or may write
+// to it, could have put a socket of their own there. A dir that does not
+// exist passes: there is no socket to trust.
+func CheckRuntimeDir(dir string) error {
+	if parent := filepath.Dir(dir); strings.HasPrefix(filepath.Base(parent), runtimePrefix) {
+		if err := checkPrivate(parent); err != nil {
+			return err
+		}
+	}
+	return checkPrivate(dir)
+}
+
+// checkPrivate refuses anything at dir but a directory of the current uid
+// without write permission for its group or others.
+func checkPrivate(dir string) error {
+	fi, err := os.Lstat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("check runtime directory: %w", err)
+	}
+	st, _ := fi.Sys().(*syscall.Stat_t)
+	switch uid := os.Getuid(); {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return fmt.Errorf("%q is a symbolic link", dir)
+	case !fi.IsDir():
+		return fmt.Errorf("%q is not a directory", dir)
+	case st == nil:
+		return fmt.Errorf("cannot read the owner of %q", dir)
+	case int(st.Uid) != uid:
+		return fmt.Errorf("%q is owned by uid %d, not by uid %d", dir, st.Uid, uid)
+	case fi.Mode().Perm()&0o022 != 0:
+		return fmt.Errorf("%q can be written by other users (mode %#o)", dir, fi.Mode().Perm())
+	}
+	return nil
+}

@@ -4,9 +4,11 @@
 package testtool
 
 import (
+	"io"
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 )
 
@@ -48,4 +50,36 @@ func LeaveSocket(t testing.TB, path string) {
 	}
 	ln.SetUnlinkOnClose(false)
 	ln.Close()
+}
+
+// ExecutableForAll copies the running test binary where any uid can run
+// it (the build directory is private to its owner), for tests that run it
+// again as another user.
+func ExecutableForAll(t testing.TB) string {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := ShortDir(t)
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.Open(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	bin := filepath.Join(dir, filepath.Base(self))
+	dst, err := os.OpenFile(bin, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		t.Fatal(err)
+	}
+	if err := dst.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return bin
 }

@@ -21,20 +21,35 @@ import (
 
 // helperEnv switches the test binary into a client that sends status: to the
 // socket named by the variable and prints what happened (see TestPeerUIDRefused).
+// It dials the socket itself: ctl.Client would refuse a server of another
+// uid before sending anything, and this tests the server's own refusal.
 const helperEnv = "PIZAUTH_CTL_TEST_DIAL"
 
 func TestMain(m *testing.M) {
 	if sock := os.Getenv(helperEnv); sock != "" {
-		c := &ctl.Client{Socket: sock, Timeout: 5 * time.Second}
-		resp, err := c.Status()
-		if err != nil {
-			fmt.Printf("error: %v\n", err)
-		} else {
-			fmt.Printf("answer: %s:%s\n", resp.Kind, resp.Payload)
-		}
+		fmt.Println(dialStatus(sock))
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
+}
+
+// dialStatus sends status: to the socket and describes the answer.
+func dialStatus(sock string) string {
+	c, err := net.DialTimeout("unix", sock, 5*time.Second)
+	if err != nil {
+		return fmt.Sprintf("error: %v", err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	// A server that refuses the peer may close before the write: only the
+	// answer counts.
+	c.Write([]byte(ctl.CmdStatus + ":"))
+	c.(*net.UnixConn).CloseWrite()
+	b, err := io.ReadAll(c)
+	if len(b) == 0 {
+		return fmt.Sprintf("no answer (%v)", err)
+	}
+	return fmt.Sprintf("answer: %s", b)
 }
 
 // handlerFunc adapts a function to Handler.
