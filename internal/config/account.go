@@ -11,7 +11,7 @@ type accountMeta struct {
 	acc         *Account
 	namePos     int
 	redirectPos int     // offset of the redirect_uri value; -1 when defaulted
-	own         [3]bool // refresh_at_least, refresh_before_expiry, refresh_retry set
+	own         [4]bool // refresh_at_least, refresh_before_expiry, refresh_retry, refresh_token_warn set
 }
 
 // accountState is an account block being parsed.
@@ -145,6 +145,8 @@ func (p *parser) setAccount(st *accountState, id int, v value) *Error {
 		a.RefreshBeforeExpiry, st.own[1] = v.tok.dur, true
 	case aRefreshRetry:
 		a.RefreshRetry, st.own[2] = v.tok.dur, true
+	case aRefreshTokenWarn:
+		a.RefreshTokenWarn, st.own[3] = v.tok.dur, true
 	case aScopes:
 		a.Scopes = v.list
 	}

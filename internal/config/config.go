@@ -37,6 +37,7 @@ const (
 	defaultRefreshAtLeast      = 90 * time.Minute
 	defaultRefreshBeforeExpiry = 90 * time.Second
 	defaultRefreshRetry        = 40 * time.Second
+	defaultRefreshTokenWarn    = 24 * time.Hour
 	defaultRedirectURI         = "http://localhost/"
 )
 
@@ -65,6 +66,7 @@ type Config struct {
 	RefreshAtLeast      time.Duration // default 90m
 	RefreshBeforeExpiry time.Duration // default 90s
 	RefreshRetry        time.Duration // default 40s
+	RefreshTokenWarn    time.Duration // default 1d
 	StartupCmd          string        // "" when unset
 	TokenEventCmd       string        // "" when unset
 	TransientErrorIfCmd string        // "" when unset
@@ -101,6 +103,9 @@ type Account struct {
 	RefreshAtLeast      time.Duration
 	RefreshBeforeExpiry time.Duration
 	RefreshRetry        time.Duration
+	// RefreshTokenWarn is how long before a refresh token's expiry (when
+	// the provider gives refresh_token_expires_in) error_notify_cmd warns.
+	RefreshTokenWarn time.Duration
 	// Beyond the original; all optional.
 	AuthFlow      string // FlowCode (default) or FlowDevice
 	DeviceAuthURI string // RFC 8628 device authorization endpoint; "" when unset

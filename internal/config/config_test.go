@@ -142,6 +142,9 @@ func TestAccountOptions(t *testing.T) {
 		{"refresh_retry inherits default", "", "", func(a *Account) any { return a.RefreshRetry }, 40 * time.Second},
 		{"refresh_retry inherits global", "refresh_retry = 10s;", "", func(a *Account) any { return a.RefreshRetry }, 10 * time.Second},
 		{"refresh_retry override", "refresh_retry = 10s;", "refresh_retry = 2d;", func(a *Account) any { return a.RefreshRetry }, 48 * time.Hour},
+		{"refresh_token_warn inherits default", "", "", func(a *Account) any { return a.RefreshTokenWarn }, 24 * time.Hour},
+		{"refresh_token_warn inherits global", "refresh_token_warn = 2d;", "", func(a *Account) any { return a.RefreshTokenWarn }, 48 * time.Hour},
+		{"refresh_token_warn override", "refresh_token_warn = 2d;", "refresh_token_warn = 3h;", func(a *Account) any { return a.RefreshTokenWarn }, 3 * time.Hour},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -52,6 +52,7 @@ const (
 	gRefreshAtLeast
 	gRefreshBeforeExpiry
 	gRefreshRetry
+	gRefreshTokenWarn
 	gStartupCmd
 	gTokenEventCmd
 	gTransientErrorIfCmd
@@ -70,6 +71,7 @@ var globalOptions = [numGlobal]option{
 	gRefreshAtLeast:      {"refresh_at_least", kTime},
 	gRefreshBeforeExpiry: {"refresh_before_expiry", kTime},
 	gRefreshRetry:        {"refresh_retry", kTime},
+	gRefreshTokenWarn:    {"refresh_token_warn", kTime},
 	gStartupCmd:          {"startup_cmd", kString},
 	gTokenEventCmd:       {"token_event_cmd", kString},
 	gTransientErrorIfCmd: {"transient_error_if_cmd", kString},
@@ -92,6 +94,7 @@ const (
 	aRefreshAtLeast
 	aRefreshBeforeExpiry
 	aRefreshRetry
+	aRefreshTokenWarn
 	aRevokeURI
 	aScopes
 	aTenant
@@ -115,6 +118,7 @@ var accountOptions = [numAccount]option{
 	aRefreshAtLeast:      {"refresh_at_least", kTime},
 	aRefreshBeforeExpiry: {"refresh_before_expiry", kTime},
 	aRefreshRetry:        {"refresh_retry", kTime},
+	aRefreshTokenWarn:    {"refresh_token_warn", kTime},
 	aRevokeURI:           {"revoke_uri", kURI},
 	aScopes:              {"scopes", kList},
 	aTenant:              {"tenant", kString},

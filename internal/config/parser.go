@@ -38,6 +38,7 @@ func newParser(file string, src []byte) *parser {
 			RefreshAtLeast:      defaultRefreshAtLeast,
 			RefreshBeforeExpiry: defaultRefreshBeforeExpiry,
 			RefreshRetry:        defaultRefreshRetry,
+			RefreshTokenWarn:    defaultRefreshTokenWarn,
 		},
 		names: make(map[string]int),
 		uris:  make(map[string]string),
@@ -155,6 +156,8 @@ func (p *parser) setGlobal(id int, v value) *Error {
 		c.RefreshBeforeExpiry = v.tok.dur
 	case gRefreshRetry:
 		c.RefreshRetry = v.tok.dur
+	case gRefreshTokenWarn:
+		c.RefreshTokenWarn = v.tok.dur
 	case gStartupCmd:
 		c.StartupCmd = v.str
 	case gTokenEventCmd:

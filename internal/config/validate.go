@@ -115,6 +115,7 @@ func (p *parser) finish() *Error {
 		inherit(&m.acc.RefreshAtLeast, m.own[0], c.RefreshAtLeast)
 		inherit(&m.acc.RefreshBeforeExpiry, m.own[1], c.RefreshBeforeExpiry)
 		inherit(&m.acc.RefreshRetry, m.own[2], c.RefreshRetry)
+		inherit(&m.acc.RefreshTokenWarn, m.own[3], c.RefreshTokenWarn)
 		c.Accounts[i] = m.acc
 	}
 	slices.SortFunc(c.Accounts, func(a, b *Account) int { return strings.Compare(a.Name, b.Name) })

@@ -21,9 +21,15 @@ import (
 // A dump is magic, a version byte, a 12-byte nonce and the AES-256-GCM
 // sealed payload, with magic and version as additional data. The key is
 // fixed (see the package comment).
+//
+// Version 2 adds, after the tokens of version 1, each token's refresh
+// token expiry and whether its warning ran. Encode writes version 1 when
+// no token has them, so that older pizauths still read such dumps; Decode
+// reads both.
 const (
-	magic   = "PIZAUTHGO-DUMP"
-	version = 1
+	magic    = "PIZAUTHGO-DUMP"
+	version1 = 1
+	version  = 2 // the newest this package reads
 )
 
 // key is public by design (see the package comment).
@@ -41,16 +47,29 @@ type Token struct {
 	Refresh  secret.String
 	Obtained time.Time
 	Expiry   time.Time
+	// Version 2: when the refresh token expires (zero: unknown) and
+	// whether the user was warned of it.
+	RefreshExpiry time.Time
+	RefreshWarned bool
 }
 
 // Encode seals tokens into a dump.
 func Encode(tokens []Token) ([]byte, error) {
+	v := byte(version1)
+	for _, t := range tokens {
+		if !t.RefreshExpiry.IsZero() || t.RefreshWarned {
+			v = version
+		}
+	}
 	p := encodePayload(tokens)
+	if v == version {
+		p = appendExtras(p, tokens)
+	}
 	aead, err := newAEAD()
 	if err != nil {
 		return nil, err
 	}
-	header := append([]byte(magic), version)
+	header := append([]byte(magic), v)
 	out := make([]byte, len(header)+aead.NonceSize(), len(header)+aead.NonceSize()+len(p)+aead.Overhead())
 	copy(out, header)
 	nonce := out[len(header):]
@@ -69,8 +88,9 @@ func Decode(b []byte) ([]Token, error) {
 	if !bytes.HasPrefix(b, []byte(magic)) || len(b) < len(magic)+1 {
 		return nil, ErrDamaged
 	}
-	if v := b[len(magic)]; v != version {
-		return nil, fmt.Errorf("dump format version %d is not supported (this pizauth reads version %d)", v, version)
+	v := b[len(magic)]
+	if v != version1 && v != version {
+		return nil, fmt.Errorf("dump format version %d is not supported (this pizauth reads versions %d to %d)", v, version1, version)
 	}
 	header := b[:len(magic)+1]
 	rest := b[len(header):]
@@ -81,7 +101,7 @@ func Decode(b []byte) ([]Token, error) {
 	if err != nil {
 		return nil, ErrDamaged
 	}
-	return decodePayload(p)
+	return decodeVersion(p, v)
 }
 
 // encodePayload is what Encode seals: the number of tokens, then each
@@ -109,7 +129,29 @@ const minToken = 3 + 32 + 8 + 8
 // in the payload is refused before anything is allocated for it, and the
 // first short read ends the decoding, so that memory stays bounded by the
 // payload's size.
-func decodePayload(p []byte) ([]Token, error) {
+func decodePayload(p []byte) ([]Token, error) { return decodeVersion(p, version1) }
+
+// appendExtras appends version 2's fields of every token: the refresh
+// token's expiry (big-endian Unix nanoseconds, 0 when unknown) and a flags
+// byte (1: warned).
+func appendExtras(p []byte, tokens []Token) []byte {
+	for _, t := range tokens {
+		var ns int64
+		if !t.RefreshExpiry.IsZero() {
+			ns = t.RefreshExpiry.UnixNano()
+		}
+		var flags byte
+		if t.RefreshWarned {
+			flags = 1
+		}
+		p = binary.BigEndian.AppendUint64(p, uint64(ns))
+		p = append(p, flags)
+	}
+	return p
+}
+
+// decodeVersion reads a payload of version v.
+func decodeVersion(p []byte, v byte) ([]Token, error) {
 	r := reader{b: p}
 	n := r.uvarint()
 	if r.err || n > uint64(len(r.b))/minToken {
@@ -125,6 +167,16 @@ func decodePayload(p []byte) ([]Token, error) {
 		t.Obtained = time.Unix(0, int64(r.uint64()))
 		t.Expiry = time.Unix(0, int64(r.uint64()))
 		tokens = append(tokens, t)
+	}
+	for i := 0; v >= version && i < len(tokens) && !r.err; i++ {
+		if ns := int64(r.uint64()); ns != 0 {
+			tokens[i].RefreshExpiry = time.Unix(0, ns)
+		}
+		flags := r.bytes(1)
+		tokens[i].RefreshWarned = len(flags) == 1 && flags[0]&1 != 0
+		if len(flags) == 1 && flags[0] > 1 {
+			r.err = true
+		}
 	}
 	if r.err || len(r.b) != 0 {
 		return nil, ErrDamaged

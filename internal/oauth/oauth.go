@@ -20,6 +20,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -48,6 +49,10 @@ type Token struct {
 	Access    secret.String
 	Refresh   secret.String // zero when the answer carried none (or null)
 	ExpiresIn time.Duration // zero when the answer carried none
+	// RefreshExpiresIn is the refresh token's lifetime, from the answer's
+	// refresh_token_expires_in (Google's for apps in testing, Microsoft's
+	// for single-page apps); zero when the answer carried none.
+	RefreshExpiresIn time.Duration
 }
 
 // Client talks to token endpoints. The zero value is ready to use.
@@ -135,7 +140,8 @@ func newToken(t *oauth2.Token, sent []secret.String) (*Token, error) {
 			class: Permanent,
 		}
 	}
-	tok := &Token{Access: secret.String(t.AccessToken), ExpiresIn: expiresIn(t)}
+	tok := &Token{Access: secret.String(t.AccessToken), ExpiresIn: expiresIn(t),
+		RefreshExpiresIn: extraSeconds(t, "refresh_token_expires_in")}
 	// x/oauth2 copies the refresh token it sent into an answer that has none.
 	if v := t.Extra("refresh_token"); v != nil && v != "" {
 		tok.Refresh = secret.String(t.RefreshToken)
@@ -147,6 +153,25 @@ func newToken(t *oauth2.Token, sent []secret.String) (*Token, error) {
 		}
 	}
 	return tok, nil
+}
+
+// extraSeconds reads a field of whole seconds that x/oauth2 does not know:
+// a number in JSON answers (made an integer by lenientNumbers), a string in
+// form-encoded ones. Zero when absent or not a positive number.
+func extraSeconds(t *oauth2.Token, key string) time.Duration {
+	var secs float64
+	switch v := t.Extra(key).(type) {
+	case float64:
+		secs = v
+	case int64:
+		secs = float64(v)
+	case string:
+		secs, _ = strconv.ParseFloat(v, 64)
+	}
+	if !(secs > 0) { // also NaN
+		return 0
+	}
+	return time.Duration(min(secs, maxSeconds)) * time.Second
 }
 
 // expiresIn reads expires_in from the raw answer. x/oauth2 fills ExpiresIn for

@@ -247,3 +247,29 @@ func TestExchangeFloatExpiresIn(t *testing.T) {
 		t.Errorf("got %v, %q; want 3599s, rt1", tok.ExpiresIn, tok.Refresh.Reveal())
 	}
 }
+
+// TestRefreshTokenExpiresIn: Google's refresh_token_expires_in reaches
+// Token (issue 16 item 3).
+func TestRefreshTokenExpiresIn(t *testing.T) {
+	tests := []struct {
+		name string
+		a    answer
+		want time.Duration
+	}{
+		{"json", answer{body: `{"access_token":"a","refresh_token":"r","refresh_token_expires_in":604799}`}, 604799 * time.Second},
+		{"float", answer{body: `{"access_token":"a","refresh_token_expires_in":6.048e5}`}, 604800 * time.Second},
+		{"form", answer{ctype: "application/x-www-form-urlencoded", body: "access_token=a&refresh_token_expires_in=60"}, time.Minute},
+		{"absent", answer{body: `{"access_token":"a"}`}, 0},
+		{"garbage", answer{body: `{"access_token":"a","refresh_token_expires_in":"soon"}`}, 0},
+		{"negative", answer{body: `{"access_token":"a","refresh_token_expires_in":-1}`}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEndpoint(t, tt.a)
+			tok, err := new(Client).Refresh(t.Context(), e.params(), "rt")
+			if err != nil || tok.RefreshExpiresIn != tt.want {
+				t.Errorf("got %v, %v; want %v", tok, err, tt.want)
+			}
+		})
+	}
+}

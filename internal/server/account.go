@@ -34,6 +34,9 @@ type account struct {
 	// (resetLocked), and when a pending request's URL becomes known:
 	// `show --wait` and a show awaiting its URL wait on it.
 	changed chan struct{}
+	// warnDue is when the refresh token's expiry warning is due; zero when
+	// none is scheduled (see refreshwarn.go).
+	warnDue time.Time
 	// lastError is the last failure the user was told of, and when.
 	lastError   string
 	lastErrorAt time.Time
@@ -83,6 +86,12 @@ type activeToken struct {
 	// failures counts consecutive transient refresh failures.
 	failures    int
 	lastAttempt time.Time
+	// refreshExpiry is when the refresh token dies, when the provider said
+	// (refresh_token_expires_in); zero when unknown. refreshIssued is when
+	// that was learnt, and refreshWarned whether the user was warned.
+	refreshIssued time.Time
+	refreshExpiry time.Time
+	refreshWarned bool
 }
 
 // wall strips the monotonic clock reading so that comparisons use wall-clock

@@ -257,7 +257,12 @@ func (s *Server) setTokenLocked(a *account, tok *oauth.Token, t time.Time, previ
 	if a.pending != nil {
 		delete(s.byState, a.pending.state)
 	}
+	var old *activeToken
+	if a.phase == phaseActive {
+		old = a.token
+	}
 	a.resetLocked(phaseActive)
 	a.token = &activeToken{access: tok.Access, refresh: refresh, obtained: t, expiry: t.Add(lifetime)}
+	a.token.learnRefreshExpiry(old, tok, t)
 	s.scheduleTokenLocked(a)
 }

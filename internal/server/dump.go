@@ -31,6 +31,7 @@ func (s *Server) encodeState() ([]byte, error) {
 		tokens = append(tokens, dump.Token{
 			Name: ac.Name, Digest: ac.SecurityDigest(),
 			Access: t.access, Refresh: t.refresh, Obtained: t.obtained, Expiry: t.expiry,
+			RefreshExpiry: t.refreshExpiry, RefreshWarned: t.refreshWarned,
 		})
 	}
 	s.mu.Unlock()
@@ -101,6 +102,7 @@ func (s *Server) applyDump(tokens []dump.Token, skip func(account string) bool) 
 func (s *Server) restoreLocked(a *account, t dump.Token) {
 	s.dropLocked(a)
 	a.phase = phaseActive
-	a.token = &activeToken{access: t.Access, refresh: t.Refresh, obtained: wall(t.Obtained), expiry: wall(t.Expiry)}
+	a.token = &activeToken{access: t.Access, refresh: t.Refresh, obtained: wall(t.Obtained), expiry: wall(t.Expiry),
+		refreshExpiry: wall(t.RefreshExpiry), refreshWarned: t.RefreshWarned, refreshIssued: wall(t.Obtained)}
 	s.scheduleTokenLocked(a)
 }

@@ -41,6 +41,11 @@ func (s *Server) notifyErrorLocked(name, msg string) {
 	if a := s.accounts[name]; a != nil {
 		a.recordErrorLocked(msg)
 	}
+	s.runErrorNotifyLocked(name, msg)
+}
+
+// runErrorNotifyLocked runs error_notify_cmd, when set, with msg.
+func (s *Server) runErrorNotifyLocked(name, msg string) {
 	cmd := s.cfg.ErrorNotifyCmd
 	if cmd == "" {
 		return

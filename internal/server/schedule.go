@@ -1,6 +1,9 @@
 package server
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // scheduleLocked makes the scheduler look at a at time at.
 func (s *Server) scheduleLocked(a *account, at time.Time) {
@@ -12,6 +15,10 @@ func (s *Server) scheduleLocked(a *account, at time.Time) {
 func (s *Server) onDue(name string, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if account, ok := strings.CutPrefix(name, warnKeyPrefix); ok {
+		s.onWarnDueLocked(account, at)
+		return
+	}
 	a := s.accounts[name]
 	if a == nil || !a.due.Equal(at) {
 		return // stale entry: the account was rescheduled or removed
@@ -38,6 +45,7 @@ func (s *Server) scheduleTokenLocked(a *account) {
 		return
 	}
 	s.scheduleLocked(a, refreshAt(t.obtained, t.expiry, a.cfg.RefreshBeforeExpiry, a.cfg.RefreshAtLeast))
+	s.scheduleWarnLocked(a)
 }
 
 // refreshAt is when a token obtained at obtained and expiring at expiry

@@ -61,7 +61,10 @@ type AccountStatus struct {
 	Expires            *time.Time `json:"expires"`
 	LastRefreshAttempt *time.Time `json:"last_refresh_attempt"`
 	LastNotification   *time.Time `json:"last_notification"`
-	Flow               string     `json:"flow"` // code or device
+	// RefreshTokenExpires is when the refresh token dies, when the
+	// provider said (refresh_token_expires_in).
+	RefreshTokenExpires *time.Time `json:"refresh_token_expires"`
+	Flow                string     `json:"flow"` // code or device
 	// LastError is the account's last failure, in the provider's words
 	// where it gave any (redacted of the secrets sent), and when it was.
 	LastError     *string    `json:"last_error"`
@@ -102,6 +105,7 @@ func (a *account) statusLocked(t time.Time) AccountStatus {
 		}
 		st.Obtained, st.Expires = timeOrNull(tok.obtained), timeOrNull(tok.expiry)
 		st.LastRefreshAttempt = timeOrNull(tok.lastAttempt)
+		st.RefreshTokenExpires = timeOrNull(tok.refreshExpiry)
 	}
 	return st
 }

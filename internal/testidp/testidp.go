@@ -31,6 +31,7 @@
 //	func (p *Provider) SetLogin(l Login)            // LoginApprove (default), LoginDeny, LoginPage
 //	func (p *Provider) RevokeRefreshTokens()        // every live refresh token now gives invalid_grant
 //	func (p *Provider) SetFloatNumbers(on bool)     // expires_in and interval as JSON floats (3600.0)
+//	func (p *Provider) SetRefreshLifetime(d time.Duration) // refresh tokens die after d; refresh_token_expires_in
 //
 // Without rotation, a refresh answer carries no refresh_token (as Google's
 // do) and the old one stays valid.
@@ -115,16 +116,18 @@ type Provider struct {
 	rotate    bool
 	noRefresh bool
 	floats    bool // numbers of answers written as 3600.0
-	login     Login
-	faults    map[string][]Fault
-	outage    *Fault
-	requests  []Request
-	arrived   chan struct{}  // closed and replaced when a request is recorded, held or given up
-	held      map[string]int // requests being held by a Hang or Delay fault, by endpoint
-	abandoned map[string]int // held requests whose client gave up, by endpoint
-	issued    []Issued
-	dev       deviceState       // see device.go
-	disco     discoverySettings // see discovery.go
+	// refreshLifetime, when set, is how long new refresh tokens live.
+	refreshLifetime time.Duration
+	login           Login
+	faults          map[string][]Fault
+	outage          *Fault
+	requests        []Request
+	arrived         chan struct{}  // closed and replaced when a request is recorded, held or given up
+	held            map[string]int // requests being held by a Hang or Delay fault, by endpoint
+	abandoned       map[string]int // held requests whose client gave up, by endpoint
+	issued          []Issued
+	dev             deviceState       // see device.go
+	disco           discoverySettings // see discovery.go
 }
 
 // grant is what a code or refresh token stands for.
@@ -133,6 +136,7 @@ type grant struct {
 	redirectURI string // codes only
 	challenge   string // codes only
 	scope       string
+	expiry      time.Time // refresh tokens only; zero: never
 }
 
 // New starts a provider on 127.0.0.1 with an ephemeral port.
@@ -230,6 +234,16 @@ func (p *Provider) SetLogin(l Login) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.login = l
+}
+
+// SetRefreshLifetime makes refresh tokens issued from now on die after d
+// and announce it with refresh_token_expires_in, as Google's do for apps
+// in testing (7 days); refresh answers then give the time left. 0 (the
+// default): refresh tokens never expire.
+func (p *Provider) SetRefreshLifetime(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.refreshLifetime = d
 }
 
 // SetFloatNumbers makes token and device answers write expires_in and

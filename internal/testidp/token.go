@@ -31,7 +31,9 @@ type tokenBody struct {
 	TokenType    string      `json:"token_type,omitempty"`
 	ExpiresIn    json.Number `json:"expires_in,omitempty"` // "" omits it
 	RefreshToken string      `json:"refresh_token,omitempty"`
-	Scope        string      `json:"scope,omitempty"`
+	// RefreshExpiresIn is Google's refresh_token_expires_in, "" omits it.
+	RefreshExpiresIn json.Number `json:"refresh_token_expires_in,omitempty"`
+	Scope            string      `json:"scope,omitempty"`
 }
 
 func badRequest(code, desc string) *oauthError {
@@ -152,9 +154,17 @@ func (p *Provider) refreshGrant(f url.Values, client string) (*tokenBody, *oauth
 	if !ok || g.clientID != client {
 		return nil, badRequest("invalid_grant", "unknown, revoked or rotated refresh token")
 	}
+	if !g.expiry.IsZero() && !time.Now().Before(g.expiry) {
+		return nil, badRequest("invalid_grant", "Token has been expired or revoked.")
+	}
 	if !p.rotate {
-		// Google style: the old refresh token stays, the answer has none.
-		return p.issueLocked("refresh_token", g, false), nil
+		// Google style: the old refresh token stays, the answer has none
+		// but says how long the old one has left.
+		b := p.issueLocked("refresh_token", g, false)
+		if !g.expiry.IsZero() {
+			b.RefreshExpiresIn = p.numberLocked(int64(time.Until(g.expiry) / time.Second))
+		}
+		return b, nil
 	}
 	delete(p.refresh, rt)
 	return p.issueLocked("refresh_token", g, true), nil
@@ -178,6 +188,11 @@ func (p *Provider) issueLocked(grantType string, g grant, withRefresh bool) *tok
 	}
 	if withRefresh {
 		b.RefreshToken = p.nextTokenLocked("rt")
+		g.expiry = time.Time{}
+		if p.refreshLifetime > 0 {
+			g.expiry = time.Now().Add(p.refreshLifetime)
+			b.RefreshExpiresIn = p.numberLocked(int64(p.refreshLifetime / time.Second))
+		}
 		p.refresh[b.RefreshToken] = g
 	}
 	p.issued = append(p.issued, Issued{

@@ -1,0 +1,111 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/pizauth-go/pizauth/internal/ctl"
+)
+
+// warnRuns are the error_notify_cmd runs that warn of a refresh token's
+// expiry.
+func warnRuns(h *harness) []ran {
+	var out []ran
+	for _, r := range h.runner.runs("error_notify_cmd") {
+		if strings.Contains(envValue(r.env, "PIZAUTH_MSG"), "refresh token of acc expires") {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// refreshTokenExpires is what status -j says of acc's refresh token.
+func refreshTokenExpires(t *testing.T, h *harness) *time.Time {
+	var st []AccountStatus
+	if err := json.Unmarshal([]byte(h.s.statusJSON().Payload), &st); err != nil || len(st) != 1 {
+		t.Fatalf("status -j: %v", err)
+	}
+	return st[0].RefreshTokenExpires
+}
+
+// TestRefreshTokenWarning: a provider that says its refresh tokens live 7
+// days gets a warning refresh_token_warn (1d) before, once; a new login
+// before then cancels the old token's warning and warns for the new one
+// only (issue 16 item 3).
+func TestRefreshTokenWarning(t *testing.T) {
+	p := newIDP(t)
+	p.SetRefreshLifetime(7 * 24 * time.Hour)
+	synctest.Test(t, func(t *testing.T) {
+		ac := testAccount("acc")
+		ac.AuthURI, ac.TokenURI, ac.RefreshTokenWarn = p.AuthURI(), p.TokenURI(), 24*time.Hour
+		h := startAccount(t, ac, &http.Client{Transport: p.Transport()})
+		t0 := time.Now()
+		h.loginAt(p, "acc")
+		if got := refreshTokenExpires(t, h); got == nil || !got.Equal(t0.Add(7*24*time.Hour).UTC()) {
+			t.Fatalf("status -j refresh_token_expires = %v; want %v", got, t0.Add(7*24*time.Hour).UTC())
+		}
+
+		time.Sleep(3 * 24 * time.Hour) // hourly refreshes keep the refresh token
+		synctest.Wait()
+		h.do(ctl.Request{Cmd: ctl.CmdRevoke, Account: "acc"})
+		t1 := time.Now()
+		h.loginAt(p, "acc")
+
+		time.Sleep(t0.Add(6*24*time.Hour + time.Hour).Sub(time.Now())) // past the old token's warning
+		synctest.Wait()
+		if runs := warnRuns(h); len(runs) != 0 {
+			t.Fatalf("warnings for the revoked token: %+v", runs)
+		}
+		time.Sleep(t1.Add(6 * 24 * time.Hour).Sub(time.Now()))
+		synctest.Wait()
+		runs := warnRuns(h)
+		if len(runs) != 1 || !runs[0].at.Equal(t1.Add(6*24*time.Hour)) {
+			t.Fatalf("warnings = %+v; want one at %v", runs, t1.Add(6*24*time.Hour))
+		}
+		time.Sleep(20 * time.Hour)
+		synctest.Wait()
+		if runs := warnRuns(h); len(runs) != 1 {
+			t.Errorf("warnings = %d after another 20h; want still 1", len(runs))
+		}
+	})
+}
+
+// TestRefreshTokenWarningSurvivesDump: a restored token keeps its refresh
+// token's expiry, and is not warned of twice.
+func TestRefreshTokenWarningSurvivesDump(t *testing.T) {
+	p := newIDP(t)
+	p.SetRefreshLifetime(2 * 24 * time.Hour)
+	synctest.Test(t, func(t *testing.T) {
+		ac := testAccount("acc")
+		ac.AuthURI, ac.TokenURI, ac.RefreshTokenWarn = p.AuthURI(), p.TokenURI(), 24*time.Hour
+		a := startAccount(t, ac, &http.Client{Transport: p.Transport()})
+		t0 := time.Now()
+		a.loginAt(p, "acc")
+		before := a.do(ctl.Request{Cmd: ctl.CmdDump})
+
+		b := startAccount(t, ac, &http.Client{Transport: p.Transport()})
+		if r := b.do(ctl.Request{Cmd: ctl.CmdRestore, Data: []byte(before.Payload)}); r.Payload != "1" {
+			t.Fatalf("restore = %+v", r)
+		}
+		if got := refreshTokenExpires(t, b); got == nil || !got.Equal(t0.Add(48*time.Hour).UTC()) {
+			t.Errorf("restored refresh_token_expires = %v; want %v", got, t0.Add(48*time.Hour).UTC())
+		}
+		time.Sleep(25 * time.Hour)
+		synctest.Wait()
+		if n := len(warnRuns(a)); n != 1 {
+			t.Fatalf("warnings = %d; want 1", n)
+		}
+		after := a.do(ctl.Request{Cmd: ctl.CmdDump})
+		c := startAccount(t, ac, &http.Client{Transport: p.Transport()})
+		c.do(ctl.Request{Cmd: ctl.CmdRestore, Data: []byte(after.Payload)})
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		if n := len(warnRuns(c)); n != 0 {
+			t.Errorf("a restored token that was warned of warned again: %d", n)
+		}
+	})
+}
