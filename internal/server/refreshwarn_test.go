@@ -55,12 +55,12 @@ func TestRefreshTokenWarning(t *testing.T) {
 		t1 := time.Now()
 		h.loginAt(p, "acc")
 
-		time.Sleep(t0.Add(6*24*time.Hour + time.Hour).Sub(time.Now())) // past the old token's warning
+		time.Sleep(time.Until(t0.Add(6*24*time.Hour + time.Hour))) // past the old token's warning
 		synctest.Wait()
 		if runs := warnRuns(h); len(runs) != 0 {
 			t.Fatalf("warnings for the revoked token: %+v", runs)
 		}
-		time.Sleep(t1.Add(6 * 24 * time.Hour).Sub(time.Now()))
+		time.Sleep(time.Until(t1.Add(6 * 24 * time.Hour)))
 		synctest.Wait()
 		runs := warnRuns(h)
 		if len(runs) != 1 || !runs[0].at.Equal(t1.Add(6*24*time.Hour)) {
