@@ -48,7 +48,9 @@ account "srv other" {
 
 var serverAccounts = []string{"srv other", "srv-mail"}
 
-var commands = []string{"dump", "info", "refresh", "reload", "restore", "revoke", "server", "show", "shutdown", "status"}
+var commands = []string{"dump", "help", "info", "refresh", "reload", "restore", "revoke", "server", "show", "shutdown", "status"}
+
+var showOptions = []string{"--auto-start", "--min-valid", "--sasl", "--user", "--wait", "-u"}
 
 // A shell runs its completion for each command line and returns the
 // candidates of each.
@@ -97,7 +99,7 @@ func each(complete func(t *testing.T, e *env, line string) []string) func(*testi
 }
 
 var shells = []shell{
-	{"bash", "bash", each(completeBash)},
+	{"bash", "bash", completeBash},
 	{"zsh", "zsh", completeZsh},
 	{"fish", "fish", each(completeFish)},
 }
@@ -109,22 +111,43 @@ func TestCompletions(t *testing.T) {
 			e := newEnv(t)
 			check(t, sh, e, []completion{
 				{"pizauth ", commands},
+				{"pizauth h", []string{"help"}},
 				{"pizauth sh", []string{"show", "shutdown"}},
 				{"pizauth --", []string{"--help", "--version"}},
 				{"pizauth server -c my", []string{"my.conf"}},
+				{"pizauth info -c my", []string{"my.conf"}},
 				{"pizauth server -", []string{"-c", "-d", "-v"}},
-				{"pizauth info -", []string{"-j"}},
-				{"pizauth show -", []string{"--auto-start", "--min-valid", "--sasl", "--user", "--wait", "-u"}},
-				{"pizauth show --min-valid 10m ", configAccounts},
+				{"pizauth info -", []string{"-c", "-j"}},
+				{"pizauth show -", showOptions},
 				{"pizauth refresh -", []string{"-u"}},
 				{"pizauth status -", []string{"-j"}},
 				{"pizauth show --sasl ", []string{"oauthbearer", "xoauth2"}},
-				{"pizauth show --sasl xoauth2 --user me@example.com ", configAccounts},
 				{"pizauth show ", configAccounts},
 				{"pizauth refresh -u ", configAccounts},
 				{"pizauth revoke w", []string{"with \"quote\"", "work"}},
-				{"pizauth show work ", nil},
+				// Options' arguments, separate or attached with "=" (which
+				// bash splits into words of their own).
+				{"pizauth show --min-valid 10m ", configAccounts},
+				{"pizauth show --min-valid=10m ", configAccounts},
+				{"pizauth show --wait=5m ", configAccounts},
+				{"pizauth show --wait ", configAccounts},
+				{"pizauth show --sasl=xoauth2 --user me@example.com ", configAccounts},
+				{"pizauth show --sasl xoauth2 --user=me@example.com ", configAccounts},
+				{"pizauth server --config=my.conf -", []string{"-c", "-d", "-v"}},
+				// Options after the account, as pizauth reads them, each
+				// only once.
+				{"pizauth show work -", showOptions},
+				{"pizauth refresh work -", []string{"-u"}},
+				{"pizauth show -u work --wait=1m -", []string{"--auto-start", "--min-valid", "--sasl", "--user"}},
+				{"pizauth server -d -", []string{"-c", "-v"}},
 			})
+			// Once the account is given, zsh offers the options without a
+			// "-" (its custom); bash and fish offer nothing.
+			afterAccount := []string(nil)
+			if sh.name == "zsh" {
+				afterAccount = []string{"--auto-start", "--min-valid", "--sasl", "--user"}
+			}
+			check(t, sh, e, []completion{{"pizauth show -u work --wait=1m ", afterAccount}})
 			e.startServer(t)
 			check(t, sh, e, []completion{
 				{"pizauth show ", serverAccounts},
@@ -135,10 +158,41 @@ func TestCompletions(t *testing.T) {
 	}
 }
 
+// TestCompletionsNeverStartAServer: the completions list accounts with
+// `pizauth status`, which PIZAUTH_AUTOSTART=1 (as the README suggests for
+// mail programs) would make start a server; they must not.
+func TestCompletionsNeverStartAServer(t *testing.T) {
+	for _, sh := range shells {
+		t.Run(sh.name, func(t *testing.T) {
+			testtool.Require(t, sh.prog)
+			e := newEnv(t)
+			e.extra = []string{"PIZAUTH_AUTOSTART=1"}
+			lock := filepath.Join(e.runtimeDir, "pizauth", "pizauth.lock")
+			t.Cleanup(func() { killServer(lock) })
+			check(t, sh, e, []completion{{"pizauth show ", configAccounts}, {"pizauth revoke w", []string{"with \"quote\"", "work"}}})
+			if _, err := os.Stat(filepath.Join(e.runtimeDir, "pizauth", "pizauth.sock")); err == nil {
+				t.Errorf("completing started a server")
+			}
+		})
+	}
+}
+
+// killServer kills the server whose pid the lock file holds, if any.
+func killServer(lock string) {
+	b, err := os.ReadFile(lock)
+	if err != nil {
+		return
+	}
+	if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 1 {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
+
 // env is a home directory with a default configuration file, a pizauth
 // binary on PATH and a runtime directory for a server.
 type env struct {
 	home, runtimeDir, bin string
+	extra                 []string // more environment variables
 }
 
 func newEnv(t *testing.T) *env {
@@ -159,10 +213,11 @@ func newEnv(t *testing.T) *env {
 
 // environ is the environment the shells run in.
 func (e *env) environ() []string {
-	return append(os.Environ(),
+	env := append(os.Environ(),
 		"HOME="+e.home, "XDG_CONFIG_HOME=", "XDG_RUNTIME_DIR="+e.runtimeDir,
 		"ZDOTDIR="+e.home, "PATH="+e.bin+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"NOTIFY_SOCKET=", "TERM=dumb")
+		"NOTIFY_SOCKET=", "TERM=dumb", "PIZAUTH_AUTOSTART=")
+	return append(env, e.extra...)
 }
 
 // startServer runs `pizauth server -d` with serverConfig until the test
@@ -219,30 +274,6 @@ func (e *env) run(t *testing.T, name string, args ...string) string {
 		t.Fatalf("%s %q: %v\n%s%s", name, args, err, out, stderr)
 	}
 	return string(out)
-}
-
-// completeBash checks the completion is registered with `complete -p`,
-// then drives _pizauth through COMP_WORDS and COMP_CWORD as bash does.
-func completeBash(t *testing.T, e *env, line string) []string {
-	words := strings.Split(line, " ")
-	var script strings.Builder
-	script.WriteString("source " + quote(abs(t, "pizauth.bash")) + " || exit 1\n")
-	script.WriteString("complete -p pizauth | grep -qx 'complete -F _pizauth pizauth' || exit 2\n")
-	script.WriteString("COMP_WORDS=(")
-	for _, w := range words {
-		script.WriteString(quote(w) + " ")
-	}
-	script.WriteString(")\nCOMP_CWORD=" + strconv.Itoa(len(words)-1) + "\n")
-	script.WriteString("COMP_LINE=" + quote(line) + "\nCOMP_POINT=${#COMP_LINE}\n")
-	script.WriteString("fn=$(complete -p pizauth | sed -E 's/.*-F ([^ ]+).*/\\1/')\n")
-	script.WriteString("\"$fn\" pizauth " + quote(words[len(words)-1]) + " " + quote(words[len(words)-2]) + "\n")
-	script.WriteString("for c in \"${COMPREPLY[@]}\"; do printf '%s\\n' \"$c\"; done\n")
-	out := e.run(t, "bash", "--norc", "--noprofile", "-c", script.String())
-	var got []string
-	for _, c := range lines(out) {
-		got = append(got, unescape(c))
-	}
-	return got
 }
 
 // zshCapture starts an interactive zsh on a pseudo-terminal (zsh/zpty)

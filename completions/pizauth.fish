@@ -1,14 +1,15 @@
 # fish completion for pizauth(1).
 #
-# Completes commands, options, configuration files after `server -c`, and
-# account names after show, refresh and revoke: from `pizauth status` when a
-# server answers, else from the account "NAME" lines of the default
-# configuration file.
+# Completes commands, options (before or after the account, as pizauth
+# reads them), configuration files after -c, and account names after show,
+# refresh and revoke: from `pizauth status` when a server answers, else
+# from the account "NAME" lines of the default configuration file. It never
+# starts a server, whatever PIZAUTH_AUTOSTART says.
 
 # Prints the account names, one per line.
 function __pizauth_accounts
     set -l out
-    if command -q pizauth; and set out (pizauth status 2>/dev/null); and test (count $out) -gt 0
+    if command -q pizauth; and set out (env PIZAUTH_AUTOSTART= pizauth status 2>/dev/null); and test (count $out) -gt 0
         # Each line is "NAME: STATE"; a name may itself contain ": ".
         printf '%s\n' $out | awk '{ i = index($0, ": "); if (i > 1) print substr($0, 1, i - 1) }'
         return
@@ -41,10 +42,11 @@ function __pizauth_needs_account
     return 0
 end
 
-set -l commands dump info refresh reload restore revoke server show shutdown status
+set -l commands dump help info refresh reload restore revoke server show shutdown status
 
 complete -c pizauth -f
 complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -a dump -d 'Write the token state to stdout'
+complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -a help -d 'Show the usage'
 complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -a info -d 'Show version, paths and ports'
 complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -a refresh -d "Refresh an account's token now"
 complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -a reload -d 'Re-read the configuration'
@@ -57,14 +59,34 @@ complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -a status -d 
 complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -l help -s h -d 'Show the usage'
 complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -l version -s V -d 'Show the version'
 
-complete -c pizauth -n '__fish_seen_subcommand_from show refresh' -s u -d 'Leave the URL out of the error message'
+# True when one of the options given (-u, --wait) is already on the
+# command line, alone, grouped (-du) or with an attached value (--wait=5m).
+function __pizauth_given
+    set -l words (commandline -opc)
+    for w in $words[3..-1]
+        for o in $argv
+            if test "$w" = $o; or string match -q -- "$o=*" $w
+                return 0
+            end
+            if string match -qr -- '^-[^-]$' $o; and string match -qr -- '^-[^-]' $w
+                and string match -q -- "*"(string sub -s 2 $o)"*" (string sub -s 2 $w)
+                return 0
+            end
+        end
+    end
+    return 1
+end
+
+# Options before or after the account; a flag only once (pizauth refuses
+# any but -v given twice).
+complete -c pizauth -n '__fish_seen_subcommand_from show refresh; and not __pizauth_given -u' -s u -d 'Leave the URL out of the error message'
 complete -c pizauth -n '__pizauth_needs_account show refresh revoke' -a '(__pizauth_accounts)' -d Account
-complete -c pizauth -n '__fish_seen_subcommand_from show' -l auto-start -d 'Start the server if none is running'
-complete -c pizauth -n '__fish_seen_subcommand_from show' -l wait -d 'Wait for a token (--wait=DURATION, default 5m)'
+complete -c pizauth -n '__fish_seen_subcommand_from show; and not __pizauth_given --auto-start' -l auto-start -d 'Start the server if none is running'
+complete -c pizauth -n '__fish_seen_subcommand_from show; and not __pizauth_given --wait' -l wait -d 'Wait for a token (--wait=DURATION, default 5m)'
 complete -c pizauth -n '__fish_seen_subcommand_from show' -l min-valid -x -d 'Print only a token valid this much longer'
 complete -c pizauth -n '__fish_seen_subcommand_from show' -l sasl -x -a 'xoauth2 oauthbearer' -d 'Print the SASL initial response'
 complete -c pizauth -n '__fish_seen_subcommand_from show' -l user -x -d 'User (email address) for --sasl'
-complete -c pizauth -n '__fish_seen_subcommand_from info status' -s j -d 'Print JSON'
-complete -c pizauth -n '__fish_seen_subcommand_from server' -s c -r -F -d 'Configuration file'
-complete -c pizauth -n '__fish_seen_subcommand_from server' -s d -d 'Stay in the foreground'
+complete -c pizauth -n '__fish_seen_subcommand_from info status; and not __pizauth_given -j' -s j -d 'Print JSON'
+complete -c pizauth -n '__fish_seen_subcommand_from info server' -s c -r -F -d 'Configuration file'
+complete -c pizauth -n '__fish_seen_subcommand_from server; and not __pizauth_given -d' -s d -d 'Stay in the foreground'
 complete -c pizauth -n '__fish_seen_subcommand_from server' -s v -d 'Log more (up to four times)'
