@@ -11,6 +11,7 @@ import (
 
 	"github.com/pizauth-go/pizauth/internal/config"
 	"github.com/pizauth-go/pizauth/internal/ctl"
+	"github.com/pizauth-go/pizauth/internal/dump"
 	"github.com/pizauth-go/pizauth/internal/oauth"
 	"github.com/pizauth-go/pizauth/internal/redirect"
 	"github.com/pizauth-go/pizauth/internal/secret"
@@ -244,6 +245,42 @@ func TestRedirectErrorTextIsSanitised(t *testing.T) {
 		}
 		if msg := envValue(notes[0].env, "PIZAUTH_MSG"); strings.ContainsAny(msg, "\u202e\u009b\x1b") {
 			t.Errorf("PIZAUTH_MSG %q carries control codes", msg)
+		}
+	})
+}
+
+// TestDiscoveryFailureWhileRefreshingKeepsTheToken: after a restart the
+// discovery document is fetched again for the first refresh; a redirect
+// (a captive portal) there is no reason to drop the restored token.
+func TestDiscoveryFailureWhileRefreshingKeepsTheToken(t *testing.T) {
+	p := newIDP(t)
+	synctest.Test(t, func(t *testing.T) {
+		ac := testAccount("acc")
+		ac.AuthURI, ac.TokenURI, ac.Issuer = "", "", p.URL()
+		// As NewHTTPClient's, the client follows no redirect.
+		h := startAccount(t, ac, &http.Client{Transport: p.Transport(), CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}})
+		t0 := time.Now()
+		b, err := dump.Encode([]dump.Token{{Name: "acc", Digest: ac.SecurityDigest(), Access: "restored", Refresh: "rt",
+			Obtained: t0.Add(-89 * time.Minute), Expiry: t0.Add(time.Hour)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.StartOutage(testidp.Fault{Status: 302, Header: http.Header{"Location": {"http://portal.example/"}}, Body: " "})
+		if r := h.do(ctl.Request{Cmd: ctl.CmdRestore, Data: b}); r.Payload != "1" {
+			t.Fatalf("restore = %+v", r)
+		}
+		time.Sleep(2 * time.Minute) // the refresh is due after a minute
+		synctest.Wait()
+		if n := p.Count(testidp.PathOIDCConfig); n == 0 {
+			t.Fatal("no discovery request; want the refresh to try one")
+		}
+		if got := h.token("acc"); got != "restored" {
+			t.Errorf("show = %q; want the restored token still", got)
+		}
+		if ev := h.runner.events(); len(ev) != 0 {
+			t.Errorf("events = %v; want none", ev)
 		}
 	})
 }

@@ -44,8 +44,8 @@ func (s *Server) startRefreshLocked(a *account) {
 	ac, p := a.cfg, params(a.cfg, redirectURI) // a.cfg is guarded by s.mu
 	s.background(func(ctx context.Context) {
 		p, err := s.withEndpoints(ctx, ac, p)
-		if err != nil {
-			s.finishRefresh(a, gen, refresh, nil, err)
+		if err != nil && ctx.Err() == nil {
+			s.finishRefresh(a, gen, refresh, nil, &discoveryFailure{err})
 			return
 		}
 		tok, err := s.provider.Refresh(ctx, p, refresh)
@@ -75,12 +75,24 @@ func (s *Server) finishRefresh(a *account, gen uint64, previous secret.String, t
 		return
 	}
 	class, retryAfter := oauth.Classify(err)
-	if class == oauth.Permanent {
+	if class == oauth.Permanent && !errors.As(err, new(*discoveryFailure)) {
 		s.invalidateLocked(a, fmt.Sprintf("refreshing the token of %s failed: %v", name, err), true)
 		return
 	}
 	s.transientFailureLocked(a, err, retryAfter)
 }
+
+// discoveryFailure is a discovery failure met while refreshing (after a
+// restart, the document is not cached yet). It says nothing about the
+// token, which is kept, and served until it expires, while the refresh is
+// retried: a captive portal's redirect on the discovery URL must not cost
+// a login. The user reads why in status -j's last_error, and
+// transient_error_if_cmd decides when to give up, as for other transient
+// failures.
+type discoveryFailure struct{ err error }
+
+func (e *discoveryFailure) Error() string { return e.err.Error() }
+func (e *discoveryFailure) Unwrap() error { return e.err }
 
 // transientFailureLocked keeps the token and schedules a retry after
 // refresh_retry, or after the provider's Retry-After when that is later.
