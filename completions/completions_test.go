@@ -48,7 +48,7 @@ account "srv other" {
 
 var serverAccounts = []string{"srv other", "srv-mail"}
 
-var commands = []string{"dump", "help", "info", "refresh", "reload", "restore", "revoke", "server", "show", "shutdown", "status"}
+var commands = []string{"complete", "dump", "help", "info", "refresh", "reload", "restore", "revoke", "server", "show", "shutdown", "status"}
 
 var showOptions = []string{"--auto-start", "--min-valid", "--sasl", "--user", "--wait", "-u"}
 
@@ -125,6 +125,8 @@ func TestCompletions(t *testing.T) {
 				{"pizauth show ", configAccounts},
 				{"pizauth refresh -u ", configAccounts},
 				{"pizauth revoke w", []string{"with \"quote\"", "work"}},
+				{"pizauth complete ", configAccounts},
+				{"pizauth complete work ", nil},
 				// Options' arguments, separate or attached with "=" (which
 				// bash splits into words of their own).
 				{"pizauth show --min-valid 10m ", configAccounts},
@@ -152,6 +154,7 @@ func TestCompletions(t *testing.T) {
 			check(t, sh, e, []completion{
 				{"pizauth show ", serverAccounts},
 				{"pizauth revoke srv-", []string{"srv-mail"}},
+				{"pizauth complete srv", serverAccounts},
 				{"pizauth refresh ", serverAccounts},
 			})
 		})

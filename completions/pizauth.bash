@@ -2,7 +2,7 @@
 #
 # Completes commands, options (before or after the account, as pizauth
 # reads them), configuration files after -c, and account names after show,
-# refresh and revoke: from `pizauth status` when a server answers, else
+# refresh, revoke and complete: from `pizauth status` when a server answers, else
 # from the account "NAME" lines of the default configuration file. It never
 # starts a server, whatever PIZAUTH_AUTOSTART says.
 
@@ -88,7 +88,7 @@ _pizauth() {
 	local words cword
 	_pizauth_words
 	local cur=${words[cword]} prev=${words[cword - 1]}
-	local commands="dump help info refresh reload restore revoke server show shutdown status"
+	local commands="complete dump help info refresh reload restore revoke server show shutdown status"
 	COMPREPLY=()
 	if ((cword == 1)); then
 		if [[ $cur == -* ]]; then
@@ -124,7 +124,7 @@ _pizauth() {
 	esac
 	if [[ $cur == -* ]]; then
 		_pizauth_add < <(_pizauth_unused_options "$cmd")
-	elif ((operands == 0)) && [[ $cmd == show || $cmd == refresh || $cmd == revoke ]]; then
+	elif ((operands == 0)) && [[ $cmd == show || $cmd == refresh || $cmd == revoke || $cmd == complete ]]; then
 		_pizauth_add quote < <(_pizauth_accounts)
 	fi
 	return 0

@@ -2,7 +2,7 @@
 #
 # Completes commands, options (before or after the account, as pizauth
 # reads them), configuration files after -c, and account names after show,
-# refresh and revoke: from `pizauth status` when a server answers, else
+# refresh, revoke and complete: from `pizauth status` when a server answers, else
 # from the account "NAME" lines of the default configuration file. It never
 # starts a server, whatever PIZAUTH_AUTOSTART says.
 
@@ -42,9 +42,10 @@ function __pizauth_needs_account
     return 0
 end
 
-set -l commands dump help info refresh reload restore revoke server show shutdown status
+set -l commands complete dump help info refresh reload restore revoke server show shutdown status
 
 complete -c pizauth -f
+complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -a complete -d 'Finish a login with the address the browser was sent to'
 complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -a dump -d 'Write the token state to stdout'
 complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -a help -d 'Show the usage'
 complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -a info -d 'Show version, paths and ports'
@@ -80,7 +81,7 @@ end
 # Options before or after the account; a flag only once (pizauth refuses
 # any but -v given twice).
 complete -c pizauth -n '__fish_seen_subcommand_from show refresh; and not __pizauth_given -u' -s u -d 'Leave the URL out of the error message'
-complete -c pizauth -n '__pizauth_needs_account show refresh revoke' -a '(__pizauth_accounts)' -d Account
+complete -c pizauth -n '__pizauth_needs_account show refresh revoke complete' -a '(__pizauth_accounts)' -d Account
 complete -c pizauth -n '__fish_seen_subcommand_from show; and not __pizauth_given --auto-start' -l auto-start -d 'Start the server if none is running'
 complete -c pizauth -n '__fish_seen_subcommand_from show; and not __pizauth_given --wait' -l wait -d 'Wait for a token (--wait=DURATION, default 5m)'
 complete -c pizauth -n '__fish_seen_subcommand_from show' -l min-valid -x -d 'Print only a token valid this much longer'

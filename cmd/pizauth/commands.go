@@ -14,6 +14,7 @@ import (
 // options. `server` is not here: its arguments go to pizauth-server as they
 // are (see server.go).
 var runs = map[string]func(p getopt.Args) error{
+	"complete": cmdComplete,
 	"dump":     cmdDump,
 	"info":     cmdInfo,
 	"refresh":  cmdRefresh,

@@ -22,6 +22,8 @@ type Command struct {
 	Synopsis string          // what the usage shows after the program's name
 	Options  []getopt.Option // besides -h and -v, which every command takes
 	Operands int
+	// OptionalOperands may follow the Operands that must be given.
+	OptionalOperands int
 }
 
 // MaxVerbosity is the -v count that makes the log level trace; more are
@@ -40,8 +42,8 @@ var configOption = getopt.Option{Short: 'c', Long: "config", OptArg: true}
 var ShowOptions = []getopt.Option{{Short: 'u'}, {Long: "sasl", HasArg: true}, {Long: "user", HasArg: true},
 	{Long: "wait", OptArg: true}, {Long: "min-valid", HasArg: true}, {Long: "auto-start"}}
 
-// Commands are the subcommands, in the order the usage lists them (the
-// original's).
+// Commands are the subcommands, in the order the usage lists them: the
+// original's, then ours.
 var Commands = []Command{
 	{Name: "dump", Synopsis: "dump"},
 	{Name: "info", Synopsis: "info [-j]", Options: []getopt.Option{configOption, {Short: 'j'}}},
@@ -54,6 +56,7 @@ var Commands = []Command{
 		Options: ShowOptions, Operands: 1},
 	{Name: "shutdown", Synopsis: "shutdown"},
 	{Name: "status", Synopsis: "status [-j]", Options: []getopt.Option{{Short: 'j'}}},
+	{Name: "complete", Synopsis: "complete <account> [<address>]", Operands: 1, OptionalOperands: 1},
 }
 
 // ErrUsage is the error of a wrong command line: the caller prints Usage
@@ -99,7 +102,7 @@ func (c Command) Parse(args []string) (getopt.Args, error) {
 		return p, UsageError{err.Error()}
 	case p.Count["help"] > 0:
 		return p, UsageError{"help"}
-	case len(p.Operands) != c.Operands:
+	case len(p.Operands) < c.Operands || len(p.Operands) > c.Operands+c.OptionalOperands:
 		return p, UsageError{"wrong number of operands"}
 	}
 	p.Count["verbose"] = min(p.Count["verbose"], MaxVerbosity)

@@ -30,6 +30,10 @@ func TestParse(t *testing.T) {
 		{args: []string{"info", "-j", "-j"}, usage: true},
 		{args: []string{"server", "-u"}, usage: true},
 		{args: []string{"refresh", "--wait", "acct"}, usage: true}, // show's option
+		{args: []string{"complete", "acct"}, command: "complete", operands: []string{"acct"}},
+		{args: []string{"complete", "acct", "http://localhost/?x"}, command: "complete", operands: []string{"acct", "http://localhost/?x"}},
+		{args: []string{"complete"}, usage: true},
+		{args: []string{"complete", "a", "b", "c"}, usage: true},
 	}
 	for _, tt := range tests {
 		c, p, err := Parse(tt.args)
@@ -46,10 +50,12 @@ func TestParse(t *testing.T) {
 	}
 }
 
-// TestUsage: the original's usage, word for word, where it has the line.
+// TestUsage: the original's usage, word for word, where it has the line;
+// then our own commands.
 func TestUsage(t *testing.T) {
 	original := []string{"dump", "info [-j]", "refresh [-u] <account>", "restore", "reload", "revoke <account>",
-		"server [-c <config-path>] [-dv]", "show [-u] ", "shutdown", "status"}
+		"server [-c <config-path>] [-dv]", "show [-u] ", "shutdown", "status",
+		"complete <account> [<address>]"} // ours
 	lines := strings.Split(strings.TrimSuffix(Usage("p"), "\n"), "\n")
 	if lines[0] != "Usage:" || len(lines) != len(original)+1 {
 		t.Fatalf("got\n%s", Usage("p"))

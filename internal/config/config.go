@@ -73,6 +73,12 @@ type Config struct {
 	Accounts            []*Account    // sorted by Name; at least one
 }
 
+// NoListener reports whether both http_listen and https_listen are none:
+// the server then receives no redirects, and every login with the
+// authorization code grant is finished by pasting the address the browser
+// was sent to (`pizauth complete`).
+func (c *Config) NoListener() bool { return c.HTTPListen == "" && c.HTTPSListen == "" }
+
 // Account returns the account called name, or nil when there is none.
 func (c *Config) Account(name string) *Account {
 	i, found := slices.BinarySearchFunc(c.Accounts, name, func(a *Account, name string) int {

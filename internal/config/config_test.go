@@ -162,6 +162,18 @@ func TestHTTPListenNone(t *testing.T) {
 	}
 }
 
+// TestNoListener: with both listeners none, accounts of either scheme are
+// accepted; their logins are finished with pizauth complete.
+func TestNoListener(t *testing.T) {
+	c := mustParse(t, "http_listen = none;\nhttps_listen = none;\n"+minimal+httpsAccount)
+	if !c.NoListener() || c.HTTPListenDefault || c.HTTPSListenDefault {
+		t.Errorf("got NoListener %t, defaults %t %t; want true, false, false", c.NoListener(), c.HTTPListenDefault, c.HTTPSListenDefault)
+	}
+	if mustParse(t, "http_listen = none;\n"+httpsAccount).NoListener() {
+		t.Errorf("NoListener with HTTPS on; want false")
+	}
+}
+
 func TestGlobalAfterAccountStillApplies(t *testing.T) {
 	c := mustParse(t, minimal+"refresh_retry = 9s;\n")
 	if got, want := c.Accounts[0].RefreshRetry, 9*time.Second; got != want {

@@ -129,8 +129,6 @@ func TestErrors(t *testing.T) {
 		{"listen named port", `http_listen = "localhost:http";`, 1, 15, `http_listen "localhost:http" has an invalid port "http": want a number from 0 to 65535`},
 		{"listen port too large", `http_listen = "localhost:65536";`, 1, 15, "has an invalid port"},
 		{"listen bad brackets", `http_listen = "[::1:80";`, 1, 15, "is not host:port"},
-		{"both listeners none", "http_listen = none;\nhttps_listen = none;\n" + minimal, 2, 16, "http_listen and https_listen are both none: pizauth needs at least one to receive redirects"},
-		{"both none, https first", "https_listen = none;\n\nhttp_listen = none;\n" + minimal, 3, 15, "both none"},
 		{"default redirect needs http", "http_listen = none;\n" + minimal, 2, 9, `account "a" uses the default redirect_uri "http://localhost/" but http_listen is none: set http_listen, or give the account an https redirect_uri`},
 		{"http redirect needs http", acct + "redirect_uri = \"http://localhost/\";\n}\nhttp_listen = none;", 5, 16, `account "a" has an http redirect_uri but http_listen is none: set http_listen, or use an https redirect_uri`},
 		{"https redirect needs https", "https_listen = none;\n" + acct + "redirect_uri = \"HTTPS://localhost/\";\n}", 6, 16, `account "a" has an https redirect_uri but https_listen is none: set https_listen, or use an http redirect_uri`},

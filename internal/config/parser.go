@@ -16,7 +16,6 @@ type parser struct {
 	// globalSeen holds 1 + the offset of each global option's name, 0 while
 	// the option is unset.
 	globalSeen [numGlobal]int
-	listenPos  [2]int // offsets of the http_listen and https_listen values
 	accounts   []accountMeta
 	names      map[string]int // account name → offset of its name
 	// uris holds the URIs checkURI accepted, so that accounts of the same
@@ -177,9 +176,9 @@ func (p *parser) setListen(id int, v value) *Error {
 		}
 	}
 	if id == gHTTPListen {
-		p.cfg.HTTPListen, p.cfg.HTTPListenDefault, p.listenPos[0] = addr, false, v.tok.pos
+		p.cfg.HTTPListen, p.cfg.HTTPListenDefault = addr, false
 	} else {
-		p.cfg.HTTPSListen, p.cfg.HTTPSListenDefault, p.listenPos[1] = addr, false, v.tok.pos
+		p.cfg.HTTPSListen, p.cfg.HTTPSListenDefault = addr, false
 	}
 	return nil
 }

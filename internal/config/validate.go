@@ -100,10 +100,6 @@ func (p *parser) finish() *Error {
 	if len(p.accounts) == 0 {
 		return p.errorf(len(p.src), `no accounts: add at least one account "name" { ... } block`)
 	}
-	if c.HTTPListen == "" && c.HTTPSListen == "" {
-		return p.errorf(max(p.listenPos[0], p.listenPos[1]),
-			"http_listen and https_listen are both none: pizauth needs at least one to receive redirects")
-	}
 	if err := p.checkPersist(); err != nil {
 		return err
 	}
@@ -129,9 +125,11 @@ func inherit[T any](v *T, own bool, global T) {
 }
 
 // checkRedirect refuses an account whose redirect URI needs a listener that
-// is none. Device-flow accounts receive no redirects.
+// is none, unless both are: then every login is finished by pasting the
+// address the browser was sent to (`pizauth complete`). Device-flow
+// accounts receive no redirects.
 func (p *parser) checkRedirect(m accountMeta) *Error {
-	if m.acc.AuthFlow == FlowDevice {
+	if m.acc.AuthFlow == FlowDevice || p.cfg.NoListener() {
 		return nil
 	}
 	scheme, opt, listen, other := "http", "http_listen", p.cfg.HTTPListen, "https"

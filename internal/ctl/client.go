@@ -261,6 +261,17 @@ func (c *Client) Dump() (Response, error) {
 	return c.Do(Request{Cmd: CmdDump})
 }
 
+// Complete sends the address the browser was redirected to, for account's
+// pending authorisation, and waits for the outcome of the code exchange
+// (see CompleteRequest).
+func (c *Client) Complete(account, address string) (Response, error) {
+	req, err := CompleteRequest(account, address)
+	if err != nil {
+		return Response{}, err
+	}
+	return c.Do(req)
+}
+
 // Restore sends a dump to apply. A dump too large for the server to accept is
 // refused here, without connecting.
 func (c *Client) Restore(data []byte) (Response, error) {

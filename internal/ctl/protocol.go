@@ -42,6 +42,12 @@ const (
 	// token (`show --min-valid` without --wait); without a token it answers
 	// as showtoken does, at once. Its argument is showwait's.
 	CmdShowFresh = "showfresh"
+	// CmdComplete is ours: finish an authorisation with the address the
+	// browser was redirected to (`pizauth complete`). Its argument is
+	// "<address> <account>": an address has no spaces, an account name may.
+	// The server answers once the code has been exchanged, within
+	// CompleteWait.
+	CmdComplete = "complete"
 )
 
 // Kinds of answer the server gives.
@@ -55,9 +61,14 @@ const (
 
 // Size limits of a whole encoded request.
 const (
-	MaxRequest = 4 << 10  // every command but restore
-	MaxRestore = 16 << 20 // restore
+	MaxRequest  = 4 << 10  // every command but restore and complete
+	MaxRestore  = 16 << 20 // restore
+	MaxComplete = 16 << 10 // complete: as long as a request the redirect listener takes
 )
+
+// CompleteWait bounds how long the server waits for the code exchange of a
+// complete request before it answers; a client waits that much longer.
+const CompleteWait = 90 * time.Second
 
 const (
 	withURL    = "withurl"
@@ -132,9 +143,9 @@ func DecodeServerInfo(payload string) (ServerInfo, error) {
 // Request is one decoded client request.
 type Request struct {
 	Cmd     string // one of the Cmd constants
-	Account string // refresh, revoke, showtoken
+	Account string // refresh, revoke, showtoken, showwait, complete
 	WithURL bool   // refresh, showtoken, showwait
-	Data    []byte // restore
+	Data    []byte // restore; complete: the address
 	// Wait bounds how long showwait waits; MinValid is the life the token
 	// must have left. Both are whole milliseconds on the wire.
 	Wait, MinValid time.Duration
@@ -171,6 +182,10 @@ func (r Request) Encode() []byte {
 		b = append(b, r.Account...)
 	case CmdRestore:
 		b = append(b, r.Data...)
+	case CmdComplete:
+		b = append(b, r.Data...)
+		b = append(b, ' ')
+		b = append(b, r.Account...)
 	}
 	return b
 }
@@ -201,8 +216,11 @@ func DecodeRequest(b []byte) (Request, error) {
 		}
 		return Request{Cmd: cmd, Data: arg}, nil
 	}
-	if cmd == CmdShowWait || cmd == CmdShowFresh {
+	switch cmd {
+	case CmdShowWait, CmdShowFresh:
 		return decodeShowWait(cmd, arg)
+	case CmdComplete:
+		return decodeComplete(arg)
 	}
 	// refresh and showtoken: "withurl|withouturl <account>".
 	flag, rest, ok := bytes.Cut(arg, []byte{' '})
@@ -247,6 +265,28 @@ func decodeShowWait(cmd string, arg []byte) (Request, error) {
 	return r, err
 }
 
+// CompleteRequest is the complete request for account and address. Its
+// Wait lets a client wait CompleteWait longer than for other requests, as
+// the server does for the code exchange. An address too long for the server
+// to accept is an error.
+func CompleteRequest(account, address string) (Request, error) {
+	req := Request{Cmd: CmdComplete, Account: account, Data: []byte(address), Wait: CompleteWait}
+	if n := len(req.Encode()); n > MaxComplete {
+		return Request{}, fmt.Errorf("the address is %d bytes long; the server accepts at most %d", len(address), MaxComplete-(n-len(address)))
+	}
+	return req, nil
+}
+
+// decodeComplete parses "<address> <account>". Data aliases arg.
+func decodeComplete(arg []byte) (Request, error) {
+	addr, rest, ok := bytes.Cut(arg, []byte{' '})
+	if !ok || len(addr) == 0 {
+		return Request{}, errors.New("complete needs an address and an account")
+	}
+	acct, err := account(CmdComplete, rest)
+	return Request{Cmd: CmdComplete, Account: acct, Data: addr}, err
+}
+
 // millis parses a canonical decimal number of milliseconds: digits only,
 // no leading zero, at most 9 digits (over 11 days).
 func millis(b []byte) (time.Duration, error) {
@@ -268,7 +308,8 @@ func millis(b []byte) (time.Duration, error) {
 // command returns the Cmd constant spelled by b, or "" (without allocating).
 func command(b []byte) string {
 	for _, c := range [...]string{CmdShow, CmdRefresh, CmdStatus, CmdRevoke, CmdDump,
-		CmdInfo, CmdReload, CmdRestore, CmdShutdown, CmdStatusJSON, CmdShowWait, CmdShowFresh} {
+		CmdInfo, CmdReload, CmdRestore, CmdShutdown, CmdStatusJSON, CmdShowWait, CmdShowFresh,
+		CmdComplete} {
 		if string(b) == c {
 			return c
 		}

@@ -30,6 +30,8 @@ var wireRequests = []struct {
 	{Request{Cmd: CmdShowWait, Account: "work", WithURL: true, Wait: 5 * time.Minute}, "showwait:withurl 300000 0 work"},
 	{Request{Cmd: CmdShowWait, Account: "a b", Wait: 1500 * time.Millisecond, MinValid: time.Hour}, "showwait:withouturl 1500 3600000 a b"},
 	{Request{Cmd: CmdShowFresh, Account: "work", WithURL: true, Wait: time.Minute, MinValid: time.Hour}, "showfresh:withurl 60000 3600000 work"},
+	{Request{Cmd: CmdComplete, Account: "work", Data: []byte("http://localhost:1/?code=c&state=s")}, "complete:http://localhost:1/?code=c&state=s work"},
+	{Request{Cmd: CmdComplete, Account: "my office: smtp", Data: []byte("x")}, "complete:x my office: smtp"},
 }
 
 func TestRequestRoundTrip(t *testing.T) {
@@ -80,6 +82,11 @@ func TestDecodeRequestErrors(t *testing.T) {
 		{"showtoken:WITHURL work", "want withurl or withouturl"},
 		{"showtoken: work", "want withurl or withouturl"},
 		{"refresh:withouturl \xc3", "not valid UTF-8"},
+		{"complete:", "needs an address and an account"},
+		{"complete:http://localhost/?code=c", "needs an address and an account"},
+		{"complete: work", "needs an address and an account"},
+		{"complete:http://localhost/ ", "needs an account"},
+		{"complete:http://localhost/ \xff", "not valid UTF-8"},
 	}
 	for _, tt := range tests {
 		_, err := DecodeRequest([]byte(tt.wire))

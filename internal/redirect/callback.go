@@ -1,6 +1,7 @@
 package redirect
 
 import (
+	"errors"
 	"html"
 	"net/http"
 	"net/url"
@@ -43,7 +44,7 @@ func (l *Listener) respond(r *http.Request) Page {
 	}
 	cb, reject := parseCallback(r.URL.Path, r.URL.RawQuery)
 	if reject != nil {
-		return *reject
+		return reject.Page
 	}
 	// A HEAD (a link prefetcher, a preview) must not use up the state that
 	// the user's real GET needs.
@@ -76,21 +77,28 @@ func (l *Listener) call(cb Callback) (p Page) {
 	return p
 }
 
+// rejection is why a request is not a callback: the page the listener
+// answers with, and why in words for an address a user pasted.
+type rejection struct {
+	Page
+	why string
+}
+
 // parseCallback reads a callback from a request's decoded path and raw
-// query. It returns a non-nil page when the request is not a callback: 404
-// for /favicon.ico and for requests without a state, 400 for a malformed
-// query or a callback parameter given more than once.
-func parseCallback(path, rawQuery string) (Callback, *Page) {
+// query. It returns a rejection when the request is not a callback: 404 for
+// /favicon.ico and for requests without a state, 400 for a malformed query
+// or a callback parameter given more than once.
+func parseCallback(path, rawQuery string) (Callback, *rejection) {
 	if path == "/favicon.ico" {
-		return Callback{}, &Page{Status: http.StatusNotFound, Body: "not found"}
+		return Callback{}, &rejection{Page{Status: http.StatusNotFound, Body: "not found"}, "it is the browser's request for an icon"}
 	}
 	q, err := url.ParseQuery(rawQuery)
 	if err != nil {
-		return Callback{}, &Page{Status: http.StatusBadRequest, Body: "malformed query"}
+		return Callback{}, &rejection{Page{Status: http.StatusBadRequest, Body: "malformed query"}, "its query is malformed"}
 	}
 	for _, k := range callbackParams {
 		if len(q[k]) > 1 {
-			return Callback{}, &Page{Status: http.StatusBadRequest, Body: "repeated parameter " + k}
+			return Callback{}, &rejection{Page{Status: http.StatusBadRequest, Body: "repeated parameter " + k}, "it has " + k + " more than once"}
 		}
 	}
 	cb := Callback{
@@ -102,8 +110,34 @@ func parseCallback(path, rawQuery string) (Callback, *Page) {
 		ErrorURI:         q.Get("error_uri"),
 	}
 	if cb.State == "" {
-		return Callback{}, &Page{Status: http.StatusNotFound, Body: "not found: no state"}
+		return Callback{}, &rejection{Page{Status: http.StatusNotFound, Body: "not found: no state"}, "it has no state"}
 	}
+	return cb, nil
+}
+
+// ParseAddress reads a callback from the address the browser was sent to
+// after the login, as a user copies it from the address bar (`pizauth
+// complete`, for a browser that cannot reach the listener): an http or
+// https URL whose path and query are read as the listener reads a request's.
+// The address carries the code, so no error quotes it.
+func ParseAddress(address string) (Callback, error) {
+	const notRedirect = "not the address of a redirect to pizauth: "
+	u, err := url.Parse(address)
+	switch {
+	case err != nil:
+		return Callback{}, errors.New(notRedirect + "not a URL")
+	case u.Scheme != "http" && u.Scheme != "https" || u.Host == "":
+		return Callback{}, errors.New(notRedirect + "want an http:// or https:// address")
+	}
+	path := u.Path
+	if path == "" {
+		path = "/" // what the browser asks for
+	}
+	cb, reject := parseCallback(path, u.RawQuery)
+	if reject != nil {
+		return Callback{}, errors.New(notRedirect + reject.why)
+	}
+	cb.TLS = u.Scheme == "https"
 	return cb, nil
 }
 

@@ -3,6 +3,7 @@ package redirect
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -47,6 +48,41 @@ func FuzzCallback(f *testing.F) {
 		if cb.Code.Reveal() != q.Get("code") || cb.Error != q.Get("error") ||
 			cb.ErrorDescription != q.Get("error_description") {
 			t.Fatalf("got %+v; want the query's values", cb)
+		}
+	})
+}
+
+// FuzzAddress feeds arbitrary strings to ParseAddress, which reads what a
+// user pastes: it must not panic, must agree with parseCallback, and its
+// errors must not quote the input (it may hold a code).
+func FuzzAddress(f *testing.F) {
+	for _, seed := range []string{
+		"http://localhost:1234/?code=c&state=s",
+		"https://127.0.0.1/cb?state=s&error=access_denied",
+		"http://localhost/?state=a&state=b",
+		"garbage",
+		"",
+		"http://[::1]:80/%zz?state=s",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, address string) {
+		cb, err := ParseAddress(address)
+		if err != nil {
+			if len(address) > 8 && strings.Contains(err.Error(), address) {
+				t.Fatalf("error %q quotes the address", err)
+			}
+			if cb != (Callback{}) {
+				t.Fatalf("got callback %+v with an error", cb)
+			}
+			return
+		}
+		u, perr := url.Parse(address)
+		if perr != nil {
+			t.Fatalf("accepted %q, which url.Parse refuses: %v", address, perr)
+		}
+		if cb.State == "" || cb.TLS != (u.Scheme == "https") {
+			t.Fatalf("got %+v from %q", cb, address)
 		}
 	})
 }

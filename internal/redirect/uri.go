@@ -10,7 +10,7 @@ import (
 
 // URI returns the redirect URI to send to the provider: configured, a
 // redirect_uri from the configuration, with its port replaced by port, the
-// listener's, and normalised the way the original pizauth's URL library
+// listener's (0: no listener, the configured port is kept), and normalised the way the original pizauth's URL library
 // (WHATWG URL) writes it: scheme and host in lower case, an empty path
 // becomes "/", and "." and ".." path segments are resolved. So
 // "http://localhost" becomes "http://localhost:PORT/", which providers that
@@ -27,7 +27,7 @@ func URI(configured string, port int) (string, error) {
 	if u.Opaque != "" || u.Host == "" {
 		return "", fmt.Errorf("redirect_uri %q: no host", configured)
 	}
-	if port <= 0 || port > 65535 {
+	if port < 0 || port > 65535 {
 		return "", fmt.Errorf("redirect_uri %q: port %d out of range", configured, port)
 	}
 	// Resolving the empty reference removes dot segments (RFC 3986,
@@ -37,7 +37,10 @@ func URI(configured string, port int) (string, error) {
 		n.Path, n.RawPath = "/", ""
 	}
 	n.RawQuery, n.ForceQuery = u.RawQuery, u.ForceQuery
-	n.Host = net.JoinHostPort(strings.ToLower(u.Hostname()), strconv.Itoa(port))
+	n.Host = strings.ToLower(u.Host)
+	if port != 0 {
+		n.Host = net.JoinHostPort(strings.ToLower(u.Hostname()), strconv.Itoa(port))
+	}
 	n.Fragment, n.RawFragment = "", ""
 	return n.String(), nil
 }

@@ -27,6 +27,16 @@ func TestURI(t *testing.T) {
 			t.Errorf("URI(%q, 1234) = %q, %v; want %q", tt.configured, got, err, tt.want)
 		}
 	}
+	// No listener: normalised, the configured port kept.
+	for configured, want := range map[string]string{
+		"http://localhost":             "http://localhost/",
+		"HTTP://LocalHost:8080/a/../b": "http://localhost:8080/b",
+		"http://[::1]":                 "http://[::1]/",
+	} {
+		if got, err := URI(configured, 0); err != nil || got != want {
+			t.Errorf("URI(%q, 0) = %q, %v; want %q", configured, got, err, want)
+		}
+	}
 }
 
 func TestURIRefuses(t *testing.T) {
@@ -38,8 +48,8 @@ func TestURIRefuses(t *testing.T) {
 		{"http:localhost", 1234},
 		{"http:///path", 1234},
 		{"http://local host/", 1234},
-		{"http://localhost/", 0},
 		{"http://localhost/", 65536},
+		{"http://localhost/", -1},
 	}
 	for _, tt := range tests {
 		if got, err := URI(tt.configured, tt.port); err == nil {

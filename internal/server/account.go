@@ -48,6 +48,9 @@ type pendingAuth struct {
 	state       string
 	verifier    secret.String
 	redirectURI string
+	// pasteOnly is set when no listener can receive the redirect: the user
+	// finishes the login with `pizauth complete`, which show's answer says.
+	pasteOnly bool
 	// notified is when the user was last told (auth_notify_cmd, or the log
 	// without one); zero before the first time.
 	notified time.Time

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -55,7 +56,8 @@ func (s *Server) startAuthLocked(a *account) error {
 	}
 	s.dropLocked(a)
 	a.phase = phasePending
-	a.pending = &pendingAuth{url: req.URL, state: req.State, verifier: req.Verifier, redirectURI: redirectURI}
+	a.pending = &pendingAuth{url: req.URL, state: req.State, verifier: req.Verifier, redirectURI: redirectURI,
+		pasteOnly: s.pasteOnly()}
 	s.byState[req.State] = a
 	s.log.Info("authorisation requested", "account", a.cfg.Name)
 	s.notifyAuthLocked(a)
@@ -101,7 +103,9 @@ func (s *Server) prepareThenAuthoriseLocked(a *account, prepare func(ctx context
 }
 
 // redirectURI is the account's redirect_uri, normalised as the original
-// does, with the port of the listener that serves its scheme.
+// does, with the port of the listener that serves its scheme. With no
+// listener at all, the login is finished with `pizauth complete` and the
+// redirect_uri is sent as configured.
 func (s *Server) redirectURI(ac *config.Account) (string, error) {
 	u, err := url.Parse(ac.RedirectURI)
 	if err != nil {
@@ -111,7 +115,7 @@ func (s *Server) redirectURI(ac *config.Account) (string, error) {
 	if strings.EqualFold(u.Scheme, "https") {
 		port = s.listeners.HTTPSPort
 	}
-	if port == 0 {
+	if port == 0 && !s.pasteOnly() {
 		return "", fmt.Errorf("account %q: redirect_uri %q needs the %s listener, which is off", ac.Name, ac.RedirectURI, strings.ToUpper(u.Scheme))
 	}
 	uri, err := redirect.URI(ac.RedirectURI, port)
@@ -151,13 +155,30 @@ func (s *Server) HandleRedirect(cb redirect.Callback) redirect.Page {
 	if !redirectMatches(a.pending.redirectURI, cb) {
 		return redirect.Page{Status: 404, Body: pageNotFound}
 	}
+	if reason := s.acceptCallbackLocked(a, cb, nil); reason != "" {
+		return redirect.Page{Status: 400, Body: "pizauth: authorisation failed: " + reason}
+	}
+	return redirect.Page{Status: 200, Body: pageProcessing}
+}
+
+// errStopping is the outcome of an exchange abandoned at shutdown.
+var errStopping = errors.New("the server is stopping")
+
+// acceptCallbackLocked uses up a's pending request with cb, which carries
+// its state and arrived where its redirect URI points. A callback with an
+// error, or without a code, ends the request: the user hears why and the
+// reason is returned. One with a code starts the exchange in the
+// background and returns ""; when done is not nil, it receives the outcome:
+// nil once the token is held, else why not (errStale when the account moved
+// on meanwhile, errStopping at shutdown). done must have room for it.
+func (s *Server) acceptCallbackLocked(a *account, cb redirect.Callback, done chan<- error) string {
 	delete(s.byState, cb.State) // a state is used once
 	name := a.cfg.Name
 	if cb.Error != "" || cb.Code.IsZero() {
 		reason := describeRedirectError(cb)
 		a.resetLocked(phaseNone)
 		s.notifyErrorLocked(name, fmt.Sprintf("authorisation of %s failed: %s", name, reason))
-		return redirect.Page{Status: 400, Body: "pizauth: authorisation failed: " + reason}
+		return reason
 	}
 	a.pending.exchanging = true
 	gen, p, verifier := a.gen, params(a.cfg, a.pending.redirectURI), a.pending.verifier
@@ -168,11 +189,15 @@ func (s *Server) HandleRedirect(cb redirect.Callback) redirect.Page {
 			// Shutting down (SIGTERM, `pizauth shutdown`): no failure
 			// for the user to hear of.
 			s.log.Info("code exchange abandoned: the server is stopping", "account", name)
-			return
+			err = errStopping
+		} else {
+			err = s.finishExchange(a, gen, tok, err)
 		}
-		s.finishExchange(a, gen, tok, err)
+		if done != nil {
+			done <- err
+		}
 	})
-	return redirect.Page{Status: 200, Body: pageProcessing}
+	return ""
 }
 
 // redirectMatches reports whether the callback arrived where the pending
@@ -224,23 +249,25 @@ func (s *Server) exchange(ctx context.Context, a *account, name string, gen uint
 	}
 }
 
-// finishExchange records the outcome of a code exchange.
-func (s *Server) finishExchange(a *account, gen uint64, tok *oauth.Token, err error) {
+// finishExchange records the outcome of a code exchange and returns it: nil
+// when the token is now held, errStale when the account moved on meanwhile.
+func (s *Server) finishExchange(a *account, gen uint64, tok *oauth.Token, err error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	name := a.cfg.Name
 	if !s.currentLocked(a, gen) {
 		s.log.Debug("discarding the result of a stale code exchange", "account", name)
-		return
+		return errStale
 	}
 	if err != nil {
 		a.resetLocked(phaseNone)
 		s.notifyErrorLocked(name, fmt.Sprintf("authorisation of %s failed: %v", name, err))
-		return
+		return err
 	}
 	s.setTokenLocked(a, tok, now(), "")
 	s.emitLocked(name, eventNew)
 	s.log.Info("new access token", "account", name, "expires", a.token.expiry)
+	return nil
 }
 
 // setTokenLocked makes tok the account's active token, obtained at t. A

@@ -45,6 +45,8 @@ func (s *Server) Handle(ctx context.Context, req ctl.Request) ctl.Response {
 		return s.dump()
 	case ctl.CmdRestore:
 		return s.restore(req.Data)
+	case ctl.CmdComplete:
+		return s.complete(ctx, req)
 	}
 	return errorf("Unknown command '%s'", req.Cmd)
 }
@@ -137,6 +139,9 @@ func pendingResponse(a *account, withURL bool) ctl.Response {
 	r := ctl.Response{Kind: ctl.KindPending}
 	if withURL {
 		r.Payload = a.pending.url
+		if a.pending.pasteOnly {
+			r.Payload += pasteHint(a.cfg.Name)
+		}
 	}
 	return r
 }

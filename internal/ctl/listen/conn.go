@@ -118,18 +118,28 @@ type buffer = [ctl.MaxRequest + 1]byte
 
 var buffers = sync.Pool{New: func() any { return new(buffer) }}
 
-var restorePrefix = []byte(ctl.CmdRestore + ":")
+var (
+	restorePrefix  = []byte(ctl.CmdRestore + ":")
+	completePrefix = []byte(ctl.CmdComplete + ":")
+)
 
 // readRequest reads c to EOF into buf, but never more than ctl.MaxRequest
-// bytes, or ctl.MaxRestore bytes for a request that starts with "restore:".
-// A restore request is returned in memory of its own, since its Data
-// aliases it; any other one in buf.
+// bytes, or ctl.MaxRestore bytes for a request that starts with "restore:"
+// (ctl.MaxComplete for "complete:"). Those two are returned in memory of
+// their own, since their Data aliases it; any other request in buf.
 func readRequest(c *conn, buf *buffer) ([]byte, error) {
 	b, err := c.readAll(buf[:0], ctl.MaxRequest)
 	if err != nil {
 		return nil, err
 	}
-	if !bytes.HasPrefix(b, restorePrefix) {
+	limit := ctl.MaxRequest
+	switch {
+	case bytes.HasPrefix(b, restorePrefix):
+		limit = ctl.MaxRestore
+	case bytes.HasPrefix(b, completePrefix):
+		limit = ctl.MaxComplete
+	}
+	if limit == ctl.MaxRequest {
 		if len(b) > ctl.MaxRequest {
 			return nil, errTooLarge
 		}
@@ -139,10 +149,10 @@ func readRequest(c *conn, buf *buffer) ([]byte, error) {
 	if len(b) <= ctl.MaxRequest {
 		return b, nil
 	}
-	if b, err = c.readAll(b, ctl.MaxRestore); err != nil {
+	if b, err = c.readAll(b, limit); err != nil {
 		return nil, err
 	}
-	if len(b) > ctl.MaxRestore {
+	if len(b) > limit {
 		return nil, errTooLarge
 	}
 	return b, nil

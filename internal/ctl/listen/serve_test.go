@@ -36,6 +36,7 @@ func TestServeRoundTrip(t *testing.T) {
 		{"info", func() (ctl.Response, error) { return c.Info() }, "info||false|0"},
 		{"dump", func() (ctl.Response, error) { return c.Dump() }, "dump||false|0"},
 		{"restore", func() (ctl.Response, error) { return c.Restore([]byte("\x00dump")) }, "restore||false|5"},
+		{"complete", func() (ctl.Response, error) { return c.Complete("a b", "http://localhost/?x") }, "complete|a b|false|19"},
 	}
 	for _, tt := range tests {
 		resp, err := tt.call()
@@ -79,6 +80,8 @@ func TestServeBadRequests(t *testing.T) {
 		{"too large", strings.Repeat("a", ctl.MaxRequest+1), "error:request too large"},
 		{"4 MiB", "showtoken:withurl " + strings.Repeat("a", 4<<20), "error:request too large"},
 		{"restore too large", "restore:" + strings.Repeat("a", ctl.MaxRestore), "error:request too large"},
+		{"complete too large", "complete:" + strings.Repeat("a", ctl.MaxComplete) + " x", "error:request too large"},
+		{"1 MiB complete", "complete:" + strings.Repeat("a", 1<<20) + " x", "error:request too large"},
 	}
 	for _, tt := range tests {
 		if got := rawExchange(t, s.l.Path(), []byte(tt.req)); got != tt.want {
@@ -103,6 +106,8 @@ func TestServeLimits(t *testing.T) {
 		{"4 MiB restore", append([]byte("restore:"), make([]byte, 4<<20)...), fmt.Sprintf("ok:restore||false|%d", 4<<20)},
 		{"largest restore", append([]byte("restore:"), make([]byte, ctl.MaxRestore-len("restore:"))...),
 			fmt.Sprintf("ok:restore||false|%d", ctl.MaxRestore-len("restore:"))},
+		{"largest complete", []byte("complete:" + strings.Repeat("a", ctl.MaxComplete-len("complete: x")) + " x"),
+			fmt.Sprintf("ok:complete|x|false|%d", ctl.MaxComplete-len("complete: x"))},
 	}
 	for _, tt := range tests {
 		if got := rawExchange(t, s.l.Path(), tt.req); got != tt.want {
@@ -116,6 +121,14 @@ func TestClientRestoreTooLarge(t *testing.T) {
 	_, err := c.Restore(make([]byte, ctl.MaxRestore))
 	if err == nil || !strings.Contains(err.Error(), "at most") {
 		t.Errorf("got %v; want an error saying the dump is too large", err)
+	}
+}
+
+func TestClientCompleteTooLarge(t *testing.T) {
+	c := &ctl.Client{Socket: "/nonexistent/pizauth.sock"}
+	_, err := c.Complete("work", strings.Repeat("a", ctl.MaxComplete))
+	if err == nil || !strings.Contains(err.Error(), "at most 16370") {
+		t.Errorf("got %v; want an error saying the address is too long", err)
 	}
 }
 
