@@ -80,7 +80,13 @@ func Encode(tokens []Token) ([]byte, error) {
 // Decode opens a dump, refusing anything that was not written by Encode of
 // this version, byte for byte. It allocates a few times len(b) at most,
 // whatever b claims.
-func Decode(b []byte) ([]Token, error) {
+func Decode(b []byte) ([]Token, error) { return DecodeFor(b, nil) }
+
+// DecodeFor is Decode keeping only the first token of each account that
+// wanted (when not nil) accepts: a restore needs no more, and memory then
+// stays bounded by the accounts wanted, not by the hundreds of thousands of
+// tokens a forged dump can hold. The whole dump is checked all the same.
+func DecodeFor(b []byte, wanted func(name string) bool) ([]Token, error) {
 	aead, err := newAEAD()
 	if err != nil {
 		return nil, err
@@ -101,7 +107,7 @@ func Decode(b []byte) ([]Token, error) {
 	if err != nil {
 		return nil, ErrDamaged
 	}
-	return decodeVersion(p, v)
+	return decodeVersion(p, v, wanted)
 }
 
 // encodePayload is what Encode seals: the number of tokens, then each
@@ -129,7 +135,9 @@ const minToken = 3 + 32 + 8 + 8
 // in the payload is refused before anything is allocated for it, and the
 // first short read ends the decoding, so that memory stays bounded by the
 // payload's size.
-func decodePayload(p []byte) ([]Token, error) { return decodeVersion(p, version1) }
+func decodePayload(p []byte, wanted func(name string) bool) ([]Token, error) {
+	return decodeVersion(p, version1, wanted)
+}
 
 // appendExtras appends version 2's fields of every token: the refresh
 // token's expiry (big-endian Unix nanoseconds, 0 when unknown) and a flags
@@ -150,32 +158,49 @@ func appendExtras(p []byte, tokens []Token) []byte {
 	return p
 }
 
-// decodeVersion reads a payload of version v.
-func decodeVersion(p []byte, v byte) ([]Token, error) {
+// decodeVersion reads a payload of version v, keeping the tokens that
+// wanted accepts (see DecodeFor). Strings are copied out of p only for the
+// tokens kept.
+func decodeVersion(p []byte, v byte, wanted func(name string) bool) ([]Token, error) {
 	r := reader{b: p}
 	n := r.uvarint()
 	if r.err || n > uint64(len(r.b))/minToken {
 		return nil, ErrDamaged
 	}
-	tokens := make([]Token, 0, n)
-	for ; n > 0 && !r.err; n-- {
-		var t Token
-		t.Name = r.string()
-		copy(t.Digest[:], r.bytes(32))
-		t.Access = secret.String(r.string())
-		t.Refresh = secret.String(r.string())
-		t.Obtained = time.Unix(0, int64(r.uint64()))
-		t.Expiry = time.Unix(0, int64(r.uint64()))
-		tokens = append(tokens, t)
+	var tokens []Token
+	var at []uint64 // the index in the dump of each token kept
+	if wanted == nil {
+		tokens, at = make([]Token, 0, n), make([]uint64, 0, n)
 	}
-	for i := 0; v >= version && i < len(tokens) && !r.err; i++ {
-		if ns := int64(r.uint64()); ns != 0 {
-			tokens[i].RefreshExpiry = time.Unix(0, ns)
+	kept := make(map[string]bool)
+	for i := uint64(0); i < n && !r.err; i++ {
+		name := r.bytes(r.uvarint())
+		digest := r.bytes(32)
+		access, refresh := r.bytes(r.uvarint()), r.bytes(r.uvarint())
+		obtained, expiry := r.uint64(), r.uint64()
+		if r.err || wanted != nil && (kept[string(name)] || !wanted(string(name))) {
+			continue
 		}
+		t := Token{Name: string(name), Access: secret.String(access), Refresh: secret.String(refresh),
+			Obtained: time.Unix(0, int64(obtained)), Expiry: time.Unix(0, int64(expiry))}
+		copy(t.Digest[:], digest)
+		if wanted != nil {
+			kept[t.Name] = true
+		}
+		tokens, at = append(tokens, t), append(at, i)
+	}
+	for i, j := uint64(0), 0; v >= version && i < n && !r.err; i++ {
+		ns := int64(r.uint64())
 		flags := r.bytes(1)
-		tokens[i].RefreshWarned = len(flags) == 1 && flags[0]&1 != 0
 		if len(flags) == 1 && flags[0] > 1 {
 			r.err = true
+		}
+		if j < len(at) && at[j] == i {
+			if ns != 0 {
+				tokens[j].RefreshExpiry = time.Unix(0, ns)
+			}
+			tokens[j].RefreshWarned = len(flags) == 1 && flags[0]&1 != 0
+			j++
 		}
 	}
 	if r.err || len(r.b) != 0 {
@@ -223,8 +248,6 @@ func (r *reader) bytes(n uint64) []byte {
 	r.b = r.b[n:]
 	return v
 }
-
-func (r *reader) string() string { return string(r.bytes(r.uvarint())) }
 
 func (r *reader) uint64() uint64 {
 	b := r.bytes(8)

@@ -97,14 +97,14 @@ func FuzzDecodePayload(f *testing.F) {
 	f.Add(binary.AppendUvarint(nil, 1<<40))
 	f.Add([]byte{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01})
 	f.Fuzz(func(t *testing.T, p []byte) {
-		tokens, err := decodePayload(p)
+		tokens, err := decodePayload(p, nil)
 		if err != nil {
 			return
 		}
 		if len(tokens) > len(p)/minToken {
 			t.Fatalf("%d tokens from %d bytes", len(tokens), len(p))
 		}
-		back, err := decodePayload(encodePayload(tokens))
+		back, err := decodePayload(encodePayload(tokens), nil)
 		if err != nil || len(back) != len(tokens) {
 			t.Fatalf("re-encoded payload: %d tokens, %v; want %d", len(back), err, len(tokens))
 		}
@@ -195,5 +195,34 @@ func TestVersion2(t *testing.T) {
 	if err != nil || len(got) != 2 || !got[0].RefreshExpiry.IsZero() || got[0].RefreshWarned ||
 		!got[1].RefreshExpiry.Equal(withExpiry.RefreshExpiry) || !got[1].RefreshWarned {
 		t.Errorf("Decode of version 2 = %+v, %v; want the expiries and warnings encoded", got, err)
+	}
+}
+
+// TestDecodeForKeepsOnlyWhatIsWanted decodes the largest dump of a given
+// size, every token for an account that is not wanted but one: it costs
+// about the payload, not a token struct for each, and the first token of a
+// wanted account is the one kept.
+func TestDecodeForKeepsOnlyWhatIsWanted(t *testing.T) {
+	const size = 1 << 20
+	tokens := make([]Token, size/(minToken+1))
+	for i := range tokens {
+		tokens[i].Name = "x"
+	}
+	t0 := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	tokens[7] = Token{Name: "work", Access: "first", RefreshExpiry: t0, RefreshWarned: true}
+	tokens[9] = Token{Name: "work", Access: "second", RefreshExpiry: t0.Add(time.Hour)}
+	b, err := Encode(tokens)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	got, err := DecodeFor(b, func(name string) bool { return name == "work" })
+	runtime.ReadMemStats(&after)
+	if err != nil || len(got) != 1 || got[0].Access != "first" || !got[0].RefreshExpiry.Equal(t0) || !got[0].RefreshWarned {
+		t.Fatalf("DecodeFor = %+v (%v); want work's first token, with its refresh expiry", got, err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 2*size {
+		t.Errorf("decoding %d unwanted tokens (%d bytes) allocated %d bytes; want at most %d", len(tokens), len(b), alloc, 2*size)
 	}
 }

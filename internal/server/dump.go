@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"runtime/debug"
 
@@ -46,14 +47,19 @@ const largeRestore = 1 << 20
 // restore applies a dump: per account, only when the dumped security
 // settings equal the running ones and the running account has no active
 // token. A damaged dump changes nothing. Restores run one at a time, so
-// that concurrent ones cost no more memory than one.
-func (s *Server) restore(data []byte) ctl.Response {
-	s.restoreMu.Lock()
-	defer s.restoreMu.Unlock()
+// that concurrent ones cost no more memory than one; one whose client hung
+// up while it waited for its turn stops.
+func (s *Server) restore(ctx context.Context, data []byte) ctl.Response {
+	select {
+	case s.restoreTurn <- struct{}{}:
+		defer func() { <-s.restoreTurn }()
+	case <-ctx.Done():
+		return errorf("restore abandoned: %v", context.Cause(ctx))
+	}
 	if len(data) >= largeRestore {
 		defer debug.FreeOSMemory()
 	}
-	tokens, err := dump.Decode(data)
+	tokens, err := s.decodeForRestore(data)
 	if err != nil {
 		return errorf("restore: %v", err)
 	}
@@ -62,22 +68,32 @@ func (s *Server) restore(data []byte) ctl.Response {
 	return ok(fmt.Sprint(restored))
 }
 
+// decodeForRestore decodes a dump, keeping only the tokens of configured
+// accounts (the first of each): the rest could never be restored.
+func (s *Server) decodeForRestore(data []byte) ([]dump.Token, error) {
+	s.mu.Lock()
+	configured := make(map[string]bool, len(s.accounts))
+	for name := range s.accounts {
+		configured[name] = true
+	}
+	s.mu.Unlock()
+	return dump.DecodeFor(data, func(name string) bool { return configured[name] })
+}
+
 // applyDump makes the dumped tokens active where restore allows it, except
 // for accounts for which skip (when not nil) is true, and returns how many
-// it restored. Accounts that are not configured are
-// counted, not named: a forged dump may name millions; a configured account
-// is named once, whatever the dump repeats.
+// it restored. Each skipped account is logged once.
 func (s *Server) applyDump(tokens []dump.Token, skip func(account string) bool) int {
 	s.resolveForRestore(tokens)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	restored, unknown := 0, 0
+	restored := 0
 	skipped := make(map[string]string) // configured account -> why
 	for _, t := range tokens {
 		a := s.accounts[t.Name]
 		switch {
 		case a == nil:
-			unknown++
+			// removed by a reload since the dump was decoded
 		case skip != nil && skip(t.Name):
 			skipped[t.Name] = "its token was revoked or invalidated since the server started"
 		case a.cfg.SecurityDigest() != t.Digest:
@@ -94,7 +110,7 @@ func (s *Server) applyDump(tokens []dump.Token, skip func(account string) bool) 
 	for name, why := range skipped {
 		s.log.Info("restore: skipping an account: "+why, "account", name)
 	}
-	s.log.Info("restore applied", "restored", restored, "in_dump", len(tokens), "not_configured", unknown)
+	s.log.Info("restore applied", "restored", restored, "considered", len(tokens))
 	return restored
 }
 

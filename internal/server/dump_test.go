@@ -2,6 +2,9 @@ package server
 
 import (
 	"bytes"
+	"context"
+	"log/slog"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -107,6 +110,46 @@ func TestRestoreRefusesTokensWithControlCharacters(t *testing.T) {
 			if r := h.show(name); r.Kind == ctl.KindToken {
 				t.Errorf("show %s = %+v; want no token", name, r)
 			}
+		}
+	})
+}
+
+// TestRestoreWaitingItsTurnStopsWithItsClient runs a restore that holds
+// its turn (a client_secret_cmd that does not finish) and a second whose
+// client hangs up while it waits: the second stops at once.
+func TestRestoreWaitingItsTurnStopsWithItsClient(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ac := testAccount("work")
+		ac.ClientSecretCmd = "pass show work"
+		release := make(chan struct{})
+		h := startWith(t, Options{Config: testConfig(ac), RunOutput: func(ctx context.Context, _ *slog.Logger, _, _ string, _ []string, _ time.Duration) ([]byte, error) {
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+			return []byte("secret"), nil
+		}})
+		data := sampleDump(t)
+		first := make(chan ctl.Response, 1)
+		go func() { first <- h.do(ctl.Request{Cmd: ctl.CmdRestore, Data: data}) }()
+		synctest.Wait()
+		ctx, hangUp := context.WithCancel(t.Context())
+		second := make(chan ctl.Response, 1)
+		go func() { second <- h.s.Handle(ctx, ctl.Request{Cmd: ctl.CmdRestore, Data: data}) }()
+		synctest.Wait()
+		hangUp()
+		synctest.Wait()
+		select {
+		case r := <-second:
+			if r.Kind != ctl.KindError || !strings.Contains(r.Payload, "abandoned") {
+				t.Errorf("restore whose client hung up = %+v; want it abandoned", r)
+			}
+		default:
+			t.Errorf("a restore whose client hung up still waits for its turn")
+		}
+		close(release)
+		if r := <-first; r.Kind != ctl.KindOK {
+			t.Errorf("first restore = %+v; want ok", r)
 		}
 	})
 }

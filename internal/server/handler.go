@@ -44,7 +44,7 @@ func (s *Server) Handle(ctx context.Context, req ctl.Request) ctl.Response {
 	case ctl.CmdDump:
 		return s.dump()
 	case ctl.CmdRestore:
-		return s.restore(req.Data)
+		return s.restore(ctx, req.Data)
 	case ctl.CmdComplete:
 		return s.complete(ctx, req)
 	}

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/pizauth-go/pizauth/internal/dump"
 	"github.com/pizauth-go/pizauth/internal/persist"
 )
 
@@ -71,7 +70,7 @@ type persistHost struct{ s *Server }
 func (h persistHost) State() ([]byte, error) { return h.s.encodeState() }
 
 func (h persistHost) Restore(state []byte, skip func(account string) bool) (int, error) {
-	tokens, err := dump.Decode(state)
+	tokens, err := h.s.decodeForRestore(state)
 	if err != nil {
 		return 0, err
 	}

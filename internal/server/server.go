@@ -115,13 +115,13 @@ type Server struct {
 	timeouts   CommandTimeouts
 	notifier   Notifier
 	// reloadTurn is held (buffered 1) by the reload under way.
-	reloadTurn chan struct{}
-	sched      Scheduler
-	events     *eventQueue
-	persister  *persist.Persister
-	ctx        context.Context // root of all background work
-	wg         sync.WaitGroup  // background work
-	restoreMu  sync.Mutex      // serialises restores (see restore)
+	reloadTurn  chan struct{}
+	sched       Scheduler
+	events      *eventQueue
+	persister   *persist.Persister
+	ctx         context.Context // root of all background work
+	wg          sync.WaitGroup  // background work
+	restoreTurn chan struct{}   // held (buffered 1) by the restore under way
 
 	mu       sync.Mutex // guards the fields below and every account's state
 	cfg      *config.Config
@@ -138,23 +138,24 @@ type Server struct {
 // done. Call Start to run its loops.
 func New(ctx context.Context, o Options) *Server {
 	s := &Server{
-		log:        o.Logger,
-		provider:   o.Provider,
-		runCommand: o.RunCommand,
-		output:     o.RunOutput,
-		configPath: o.ConfigPath,
-		listeners:  o.Listeners,
-		shutdown:   o.Shutdown,
-		timeouts:   o.Timeouts.orDefaults(),
-		sched:      o.Scheduler,
-		notifier:   o.Notifier,
-		events:     newEventQueue(),
-		reloadTurn: make(chan struct{}, 1),
-		ctx:        ctx,
-		cfg:        o.Config,
-		accounts:   make(map[string]*account, len(o.Config.Accounts)),
-		byState:    make(map[string]*account),
-		revoking:   make(map[string]*revocations),
+		log:         o.Logger,
+		provider:    o.Provider,
+		runCommand:  o.RunCommand,
+		output:      o.RunOutput,
+		configPath:  o.ConfigPath,
+		listeners:   o.Listeners,
+		shutdown:    o.Shutdown,
+		timeouts:    o.Timeouts.orDefaults(),
+		sched:       o.Scheduler,
+		notifier:    o.Notifier,
+		events:      newEventQueue(),
+		reloadTurn:  make(chan struct{}, 1),
+		restoreTurn: make(chan struct{}, 1),
+		ctx:         ctx,
+		cfg:         o.Config,
+		accounts:    make(map[string]*account, len(o.Config.Accounts)),
+		byState:     make(map[string]*account),
+		revoking:    make(map[string]*revocations),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
