@@ -75,7 +75,7 @@ func fromUsage(t *testing.T) map[string]synopsis {
 			}
 		}
 		slices.Sort(s.options)
-		s.account = strings.HasSuffix(line, " <account>")
+		s.account = strings.Contains(line, " <account>")
 		out[fields[1]] = s
 	}
 	return out
