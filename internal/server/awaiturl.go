@@ -22,11 +22,11 @@ const awaitURLFor = 3 * time.Second
 // Without this, the first show after start of an account with an issuer
 // printed no URL at all.
 func (s *Server) awaitURL(ctx context.Context, req ctl.Request, ask func(name string, withURL bool) ctl.Response) ctl.Response {
+	since := now() // before ask: a preparation may fail at once
 	resp := ask(req.Account, req.WithURL)
 	if !req.WithURL || resp.Kind != ctl.KindPending || resp.Payload != "" {
 		return resp
 	}
-	since := now()
 	timer := time.NewTimer(awaitURLFor)
 	defer timer.Stop()
 	for {
