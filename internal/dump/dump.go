@@ -131,14 +131,6 @@ func encodePayload(tokens []Token) []byte {
 // access and refresh (one length byte each), the digest and two times.
 const minToken = 3 + 32 + 8 + 8
 
-// decodePayload reads the tokens of an opened dump. A count that cannot fit
-// in the payload is refused before anything is allocated for it, and the
-// first short read ends the decoding, so that memory stays bounded by the
-// payload's size.
-func decodePayload(p []byte, wanted func(name string) bool) ([]Token, error) {
-	return decodeVersion(p, version1, wanted)
-}
-
 // appendExtras appends version 2's fields of every token: the refresh
 // token's expiry (big-endian Unix nanoseconds, 0 when unknown) and a flags
 // byte (1: warned).
@@ -159,8 +151,10 @@ func appendExtras(p []byte, tokens []Token) []byte {
 }
 
 // decodeVersion reads a payload of version v, keeping the tokens that
-// wanted accepts (see DecodeFor). Strings are copied out of p only for the
-// tokens kept.
+// wanted accepts (see DecodeFor). A count that cannot fit in the payload is
+// refused before anything is allocated for it, and the first short read
+// ends the decoding, so that memory stays bounded by the payload's size.
+// Strings are copied out of p only for the tokens kept.
 func decodeVersion(p []byte, v byte, wanted func(name string) bool) ([]Token, error) {
 	r := reader{b: p}
 	n := r.uvarint()

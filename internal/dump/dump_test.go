@@ -88,34 +88,72 @@ func FuzzDecode(f *testing.F) {
 
 // FuzzDecodePayload fuzzes what the seal protects, which FuzzDecode's
 // inputs almost never reach: anyone can seal a payload with the public
-// key. A payload that decodes holds no more tokens than can fit in it,
-// and decodes the same once encoded again.
+// key. Read as either version, a payload that decodes holds no more tokens
+// than can fit in it, decodes the same once encoded again, and decoded for
+// some accounts only gives the first token of each of them.
 func FuzzDecodePayload(f *testing.F) {
 	t0 := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 	f.Add(encodePayload([]Token{{Name: "work", Access: "a", Refresh: "r", Obtained: t0, Expiry: t0.Add(time.Hour)}}))
+	two := []Token{{Name: "work", Access: "a", RefreshExpiry: t0, RefreshWarned: true}, {Name: "work", Access: "b"}}
+	f.Add(appendExtras(encodePayload(two), two))
 	f.Add(encodePayload(make([]Token, 3)))
 	f.Add(binary.AppendUvarint(nil, 1<<40))
 	f.Add([]byte{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01})
 	f.Fuzz(func(t *testing.T, p []byte) {
-		tokens, err := decodePayload(p, nil)
-		if err != nil {
-			return
-		}
-		if len(tokens) > len(p)/minToken {
-			t.Fatalf("%d tokens from %d bytes", len(tokens), len(p))
-		}
-		back, err := decodePayload(encodePayload(tokens), nil)
-		if err != nil || len(back) != len(tokens) {
-			t.Fatalf("re-encoded payload: %d tokens, %v; want %d", len(back), err, len(tokens))
-		}
-		for i := range back {
-			a, b := back[i], tokens[i]
-			if a.Name != b.Name || a.Digest != b.Digest || a.Access != b.Access || a.Refresh != b.Refresh ||
-				!a.Obtained.Equal(b.Obtained) || !a.Expiry.Equal(b.Expiry) {
-				t.Fatalf("token %d: %+v after a round trip; want %+v", i, a, b)
-			}
+		for _, v := range []byte{version1, version} {
+			checkPayload(t, p, v)
 		}
 	})
+}
+
+func checkPayload(t *testing.T, p []byte, v byte) {
+	tokens, err := decodeVersion(p, v, nil)
+	wanted := func(name string) bool { return strings.HasPrefix(name, "w") }
+	some, someErr := decodeVersion(p, v, wanted)
+	if (err == nil) != (someErr == nil) {
+		t.Fatalf("version %d: decoding all gives %v, decoding some %v", v, err, someErr)
+	}
+	if err != nil {
+		return
+	}
+	if len(tokens) > len(p)/minToken {
+		t.Fatalf("version %d: %d tokens from %d bytes", v, len(tokens), len(p))
+	}
+	again := encodePayload(tokens)
+	if v == version {
+		again = appendExtras(again, tokens)
+	}
+	back, err := decodeVersion(again, v, nil)
+	if err != nil || len(back) != len(tokens) {
+		t.Fatalf("version %d: re-encoded payload: %d tokens, %v; want %d", v, len(back), err, len(tokens))
+	}
+	for i := range back {
+		if !sameToken(back[i], tokens[i]) {
+			t.Fatalf("version %d: token %d: %+v after a round trip; want %+v", v, i, back[i], tokens[i])
+		}
+	}
+	var firsts []Token
+	seen := make(map[string]bool)
+	for _, tok := range tokens {
+		if wanted(tok.Name) && !seen[tok.Name] {
+			seen[tok.Name] = true
+			firsts = append(firsts, tok)
+		}
+	}
+	if len(some) != len(firsts) {
+		t.Fatalf("version %d: %d tokens wanted; want %d", v, len(some), len(firsts))
+	}
+	for i := range some {
+		if !sameToken(some[i], firsts[i]) {
+			t.Fatalf("version %d: wanted token %d: %+v; want %+v", v, i, some[i], firsts[i])
+		}
+	}
+}
+
+func sameToken(a, b Token) bool {
+	return a.Name == b.Name && a.Digest == b.Digest && a.Access == b.Access && a.Refresh == b.Refresh &&
+		a.Obtained.Equal(b.Obtained) && a.Expiry.Equal(b.Expiry) &&
+		a.RefreshExpiry.Equal(b.RefreshExpiry) && a.RefreshWarned == b.RefreshWarned
 }
 
 // forgedDump seals a payload that claims count tokens, followed by filler,
