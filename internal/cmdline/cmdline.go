@@ -136,12 +136,18 @@ func ProgName() string {
 }
 
 // ConfigFile is the configuration file that -c's value flag names, as the
-// original finds it: flag if not empty, else the default file, which must
-// then exist ("No config file found at PATH").
+// original finds it, with its messages: flag if not empty, else the default
+// file, which must then exist ("No config file found at PATH").
 func ConfigFile(flag string) (string, error) {
 	path, err := paths.ConfigFile(flag, os.Getenv)
-	if err != nil || flag != "" {
-		return path, err
+	switch {
+	case err != nil:
+		// paths treats a relative path as unset, as the XDG specification
+		// asks.
+		//lint:ignore ST1005 the original's message
+		return "", errors.New("Neither $XDG_CONFIG_HOME or $HOME set")
+	case flag != "":
+		return path, nil
 	}
 	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
 		//lint:ignore ST1005 the original's message, which scripts may match

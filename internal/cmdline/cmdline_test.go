@@ -83,4 +83,9 @@ func TestConfigFile(t *testing.T) {
 	if got, err := ConfigFile(""); got != want || err != nil {
 		t.Errorf("default file: got %q, %v; want %q", got, err, want)
 	}
+	t.Setenv("XDG_CONFIG_HOME", "")
+	t.Setenv("HOME", "")
+	if _, err := ConfigFile(""); err == nil || err.Error() != "Neither $XDG_CONFIG_HOME or $HOME set" {
+		t.Errorf("no $XDG_CONFIG_HOME, no $HOME: got %v; want the original's message", err)
+	}
 }
