@@ -10,7 +10,7 @@ GO ?= go
 VERSION ?=
 LDFLAGS := $(if $(VERSION),-X github.com/pizauth-go/pizauth/internal/version.override=$(VERSION))
 
-.PHONY: bench demo all build install uninstall test lint fuzz cover clean
+.PHONY: bench demo all build install uninstall test lint fuzz cover clean dist deb
 
 all: build
 
@@ -42,6 +42,17 @@ uninstall:
 		$(DESTDIR)$(FISHCOMPDIR)/pizauth.fish $(DESTDIR)$(SYSTEMDUSERDIR)/pizauth.service \
 		$(DESTDIR)$(SYSTEMDUSERDIR)/pizauth.socket
 
+# Release archives for linux, freebsd, openbsd and darwin on amd64 and arm64,
+# and SHA256SUMS, in dist/; reproducible (VERSION=1.2.3 names them, else git
+# describe does; see scripts/dist).
+dist:
+	GO='$(GO)' VERSION='$(VERSION)' scripts/dist
+
+# A Debian package in dist/ for this machine (GOARCH=arm64 for another; see
+# scripts/deb).
+deb:
+	GO='$(GO)' VERSION='$(VERSION)' scripts/deb
+
 # The whole suite, as CI runs it.
 test:
 	scripts/test
@@ -64,6 +75,7 @@ bench:
 
 clean:
 	rm -f pizauth pizauth-server cover.out
+	rm -rf dist
 
 # The whole life cycle against a fake provider on this machine: no account needed.
 demo: build
