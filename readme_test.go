@@ -1,0 +1,143 @@
+// Package pizauth_test checks the README's promises against the program:
+// its quick start must work as written on a fresh machine.
+package pizauth_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/pizauth-go/pizauth/internal/testtool"
+)
+
+// fencedBlock matches a Markdown code block: its info string and its text.
+var fencedBlock = regexp.MustCompile("(?ms)^```([a-z]*)\\n(.*?)^```$")
+
+// wantURL is what the quick start's last command must print: the
+// Microsoft preset's authorisation URL.
+var wantURL = regexp.MustCompile(`(?m)^ERROR - Access token unavailable until authorised with URL https://login\.microsoftonline\.com/common/oauth2/v2\.0/authorize\?\S*client_id=%3Cyour-client-id%3E`)
+
+// TestQuickStart runs the README's first code block as a new user would
+// paste it, in a home directory of its own: it must install pizauth, write
+// a configuration, start the server and end with a `pizauth show` that
+// prints an authorisation URL. The command that runs the tests must be
+// next to it.
+func TestQuickStart(t *testing.T) {
+	testtool.Require(t, "make")
+	blocks := readmeBlocks(t)
+	if len(blocks) < 3 || blocks[0][1] != "sh" {
+		t.Fatalf("the README's first code block is not a shell block")
+	}
+	quick := blocks[0][2]
+	if last := lastCommand(quick); !regexp.MustCompile(`^pizauth show \w+$`).MatchString(last) {
+		t.Fatalf("the quick start ends with %q; want a pizauth show", last)
+	}
+	if !hasBlock(blocks[:3], "make test\n") {
+		t.Errorf("no `make test` block right after the quick start")
+	}
+
+	home, runtime := testtool.ShortDir(t), testtool.ShortDir(t)
+	env := freshEnv(t, home, runtime)
+	t.Cleanup(func() { stopServer(t, env, home, runtime) })
+	cmd := exec.Command("sh", "-e", "-c", quick)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 1 || !wantURL.Match(out) {
+		t.Fatalf("the quick start exited %d (%v); want 1 after printing the authorisation URL:\n%s", code, err, out)
+	}
+	for _, f := range []string{".local/bin/pizauth", ".local/bin/pizauth-server", ".config/pizauth.conf"} {
+		if _, err := os.Stat(filepath.Join(home, f)); err != nil {
+			t.Errorf("after the quick start: %v", err)
+		}
+	}
+}
+
+func readmeBlocks(t *testing.T) [][]string {
+	t.Helper()
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fencedBlock.FindAllStringSubmatch(string(b), -1)
+}
+
+// lastCommand is the last line of a shell block, without its comment.
+func lastCommand(block string) string {
+	lines := strings.Split(strings.TrimSpace(block), "\n")
+	cmd, _, _ := strings.Cut(lines[len(lines)-1], "#")
+	return strings.TrimSpace(cmd)
+}
+
+func hasBlock(blocks [][]string, text string) bool {
+	for _, b := range blocks {
+		if b[2] == text {
+			return true
+		}
+	}
+	return false
+}
+
+// freshEnv is this process's environment as a new user's would be: HOME
+// and XDG_RUNTIME_DIR new and empty, no XDG or pizauth settings. Go keeps
+// using this machine's build and module caches, so that `make install`
+// builds offline and quickly.
+func freshEnv(t *testing.T, home, runtime string) []string {
+	t.Helper()
+	goEnv, err := exec.Command("go", "env", "GOCACHE", "GOMODCACHE", "GOPATH", "GOENV").Output()
+	if err != nil {
+		t.Fatalf("go env: %v", err)
+	}
+	vals := strings.Split(strings.TrimSpace(string(goEnv)), "\n")
+	env := []string{"HOME=" + home, "XDG_RUNTIME_DIR=" + runtime}
+	for i, name := range []string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOENV"} {
+		if i < len(vals) {
+			env = append(env, name+"="+vals[i])
+		}
+	}
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		switch {
+		case name == "HOME", strings.HasPrefix(name, "XDG_"), strings.HasPrefix(name, "PIZAUTH_"),
+			strings.HasPrefix(name, "GOCOVERDIR"), name == "GOCACHE", name == "GOMODCACHE", name == "GOPATH", name == "GOENV":
+		default:
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// stopServer shuts down the server the quick start started, and waits
+// (30 s at most, then kills it) until it has exited, which releases its
+// lock file, so that no process outlives the test.
+func stopServer(t *testing.T, env []string, home, runtime string) {
+	shutdown := exec.Command(filepath.Join(home, ".local/bin/pizauth"), "shutdown")
+	shutdown.Env = env
+	shutdown.Run()
+	lock := filepath.Join(runtime, "pizauth", "pizauth.lock")
+	f, err := os.Open(lock)
+	if err != nil {
+		return // no server ever ran
+	}
+	defer f.Close()
+	released := make(chan struct{})
+	go func() {
+		unix.Flock(int(f.Fd()), unix.LOCK_EX)
+		close(released)
+	}()
+	select {
+	case <-released:
+	case <-time.After(30 * time.Second):
+		b, _ := os.ReadFile(lock)
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 1 {
+			unix.Kill(pid, unix.SIGKILL)
+		}
+		t.Errorf("the server did not stop within 30 s of pizauth shutdown")
+	}
+}
