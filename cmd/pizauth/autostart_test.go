@@ -75,6 +75,7 @@ func TestStartServerAlreadyRunning(t *testing.T) {
 	}{
 		{"exit 0", nil, ""},
 		{fmt.Sprintf("echo 'a server runs' >&2; exit %d", cmdline.ExitAlreadyRunning), errAlreadyRunning, ""},
+		{fmt.Sprintf(`[ "$%s" = 1 ] && exit %d; exit 1`, cmdline.AutoStartEnv, cmdline.ExitAlreadyRunning), errAlreadyRunning, ""},
 		{"echo 'pizauth authenticator already running' >&2; exit 1", nil, "pizauth authenticator already running"},
 		{"echo 'bad config' >&2; exit 1", nil, "bad config"},
 		{"exit 1", nil, "exit status 1"},

@@ -97,7 +97,10 @@ func startServerAt(path string, wait time.Duration) error {
 		return err
 	}
 	defer r.Close()
-	proc, err := os.StartProcess(path, []string{path}, &os.ProcAttr{Files: []*os.File{null, null, w}})
+	// cmdline.AutoStartEnv asks for a distinct exit status when another
+	// server already runs, so that no message text need be matched.
+	env := append(os.Environ(), cmdline.AutoStartEnv+"=1")
+	proc, err := os.StartProcess(path, []string{path}, &os.ProcAttr{Env: env, Files: []*os.File{null, null, w}})
 	w.Close()
 	if err != nil {
 		return fmt.Errorf("running %s: %w", path, err)

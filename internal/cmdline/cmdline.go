@@ -156,7 +156,14 @@ func ConfigFile(flag string) (string, error) {
 	return path, nil
 }
 
-// ExitAlreadyRunning is the exit status of `pizauth server` when a server
-// already answers on the socket (1 on any other failure), by which
-// auto-start knows that another client started one first.
+// ExitAlreadyRunning is the exit status of pizauth-server, when its
+// environment has AutoStartEnv set, if a server already answers on the
+// socket (1 on any other failure): auto-start knows by it that another
+// client started one first. Without AutoStartEnv the status is 1, as the
+// original's.
 const ExitAlreadyRunning = 3
+
+// AutoStartEnv, set in pizauth-server's environment by auto-start, asks
+// for ExitAlreadyRunning. The server removes it from its environment so
+// that user commands never see it.
+const AutoStartEnv = "PIZAUTH_AUTOSTARTING"

@@ -30,8 +30,8 @@ import (
 )
 
 // errAlreadyRunning is the error, and the original's message, when a server
-// already answers on the socket; the exit status is then
-// cmdline.ExitAlreadyRunning.
+// already answers on the socket; the exit status is then 1, as the
+// original's, or cmdline.ExitAlreadyRunning for auto-start.
 var errAlreadyRunning = errors.New("pizauth authenticator already running")
 
 // Main runs the server with args, the arguments of `pizauth server`, and
@@ -43,6 +43,8 @@ func Main(args []string) int {
 		fmt.Println("pizauth " + version.String())
 		return 0
 	}
+	autoStart := os.Getenv(cmdline.AutoStartEnv) != ""
+	os.Unsetenv(cmdline.AutoStartEnv)
 	c, _ := cmdline.Lookup("server")
 	p, err := c.Parse(args)
 	if err != nil {
@@ -56,7 +58,7 @@ func Main(args []string) int {
 	switch {
 	case err == nil:
 		return 0
-	case errors.Is(err, errAlreadyRunning):
+	case errors.Is(err, errAlreadyRunning) && autoStart:
 		return cmdline.ExitAlreadyRunning
 	}
 	return 1
