@@ -151,6 +151,13 @@ type Request struct {
 	Wait, MinValid time.Duration
 }
 
+// Waits reports whether the server may hold r for long before it answers
+// (showwait, showfresh, complete): such requests are served apart from the
+// others.
+func (r Request) Waits() bool {
+	return r.Cmd == CmdShowWait || r.Cmd == CmdShowFresh || r.Cmd == CmdComplete
+}
+
 // Encode returns the wire form of r. It does not validate r: the server does.
 func (r Request) Encode() []byte {
 	n := len(r.Cmd) + 1 + len(withoutURL) + 1 + len(r.Account) + len(r.Data)
@@ -277,14 +284,15 @@ func CompleteRequest(account, address string) (Request, error) {
 	return req, nil
 }
 
-// decodeComplete parses "<address> <account>". Data aliases arg.
+// decodeComplete parses "<address> <account>". Data is a copy: the server
+// reads requests into buffers it reuses, and complete may wait long.
 func decodeComplete(arg []byte) (Request, error) {
 	addr, rest, ok := bytes.Cut(arg, []byte{' '})
 	if !ok || len(addr) == 0 {
 		return Request{}, errors.New("complete needs an address and an account")
 	}
 	acct, err := account(CmdComplete, rest)
-	return Request{Cmd: CmdComplete, Account: acct, Data: addr}, err
+	return Request{Cmd: CmdComplete, Account: acct, Data: bytes.Clone(addr)}, err
 }
 
 // millis parses a canonical decimal number of milliseconds: digits only,

@@ -2,6 +2,7 @@ package ctl
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -220,4 +221,43 @@ func FuzzDecodeServerInfo(f *testing.F) {
 			t.Errorf("%q: decoded %+v; re-encoded and decoded %+v, %v", payload, in, again, err)
 		}
 	})
+}
+
+func TestRequestWaits(t *testing.T) {
+	for _, tt := range []struct {
+		cmd  string
+		want bool
+	}{
+		{CmdShow, false}, {CmdStatus, false}, {CmdRestore, false}, {CmdRefresh, false},
+		{CmdShowWait, true}, {CmdShowFresh, true}, {CmdComplete, true},
+	} {
+		if got := (Request{Cmd: tt.cmd}).Waits(); got != tt.want {
+			t.Errorf("%s: Waits() = %t; want %t", tt.cmd, got, tt.want)
+		}
+	}
+}
+
+// The server reads requests into buffers it reuses, and a request that
+// waits gives its buffer back before it is handled: what a decoded request
+// keeps must not alias the input (restore excepted).
+func TestDecodeRequestCopies(t *testing.T) {
+	for _, in := range []string{
+		"complete:http://localhost:1/?state=s&code=c work",
+		"showwait:withurl 1000 0 work",
+		"showtoken:withurl work",
+		"revoke:work",
+	} {
+		b := []byte(in)
+		req, err := DecodeRequest(b)
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		want := fmt.Sprintf("%+v", req)
+		for i := range b {
+			b[i] = 'X'
+		}
+		if got := fmt.Sprintf("%+v", req); got != want {
+			t.Errorf("%q: the decoded request changed with its input: got %s; want %s", in, got, want)
+		}
+	}
 }

@@ -14,9 +14,10 @@ const msgRequestEnded = "Access token unavailable: the authorisation or refresh 
 // showWait answers like show once the account has a token with at least
 // req.MinValid left. Until then it starts what is needed (an authorisation
 // or a refresh, as show does) and waits for the account to change, for at
-// most req.Wait; it also returns when ctx is done (shutdown) or when what
-// it started ended without a token. A showfresh waits only for a refresh:
-// without a token it answers as show does, at once.
+// most req.Wait; it also returns when ctx is done (the client hung up, or
+// the server is stopping) or when what it started ended without a token. A
+// showfresh waits only for a refresh: without a token it answers as show
+// does, at once.
 func (s *Server) showWait(ctx context.Context, req ctl.Request) ctl.Response {
 	timer := time.NewTimer(req.Wait)
 	defer timer.Stop()
@@ -38,7 +39,8 @@ func (s *Server) showWait(ctx context.Context, req ctl.Request) ctl.Response {
 		case <-changed:
 		case <-timer.C:
 			return resp
-		case <-ctx.Done():
+		case <-ctx.Done(): // the client hung up, or the server is stopping
+			s.log.Debug("show --wait ended early", "account", req.Account, "cause", context.Cause(ctx))
 			return resp
 		}
 	}

@@ -62,7 +62,8 @@ func FileListener(f *os.File, dir string) (*Listener, error) {
 	fi, _ := os.Lstat(path) // nil when there is no such file
 	l := &Listener{
 		path: path, ln: sf, sock: fi, inherited: fi, lock: lock,
-		readTimeout: ioTimeout, writeTimeout: ioTimeout, maxConns: maxConns, touchEvery: touchEvery,
+		readTimeout: ioTimeout, writeTimeout: ioTimeout, maxConns: maxConns, maxWaits: maxWaits,
+		busyAfter: busyAfter, touchEvery: touchEvery,
 	}
 	l.watch, l.watchFD = newDirWatch(dir)
 	return l, nil

@@ -20,6 +20,9 @@ import (
 // Serve runs at most maxConns connections).
 type conn struct {
 	fd int
+	// file holds fd once a waiting request watches it in the runtime's
+	// poller (watchHangUp); it must then be closed through file.
+	file *os.File
 	// timeout bounds the current phase (reading the request, writing the
 	// answer); its clock starts when the phase first has to wait, until
 	// then nothing was waited for.
@@ -109,7 +112,13 @@ func (c *conn) write(b []byte) error {
 	return nil
 }
 
-func (c *conn) close() { unix.Close(c.fd) }
+func (c *conn) close() {
+	if c.file != nil {
+		c.file.Close()
+		return
+	}
+	unix.Close(c.fd)
+}
 
 // A buffer holds a request up to ctl.MaxRequest bytes plus the one that
 // shows it too large, and then the answer if it fits. Every request but

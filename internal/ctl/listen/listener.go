@@ -56,8 +56,10 @@ type Listener struct {
 	readTimeout   time.Duration
 	writeTimeout  time.Duration
 	maxConns      int
+	maxWaits      int
+	busyAfter     time.Duration
 	touchEvery    time.Duration
-	testFull      func()      // when set, called whenever Serve waits for a free slot
+	testFull      func()      // when set, called whenever Serve waits for a free ordinary slot
 	testRecreated func(error) // when set, called after each attempt to re-create the socket
 
 	closeOnce sync.Once
@@ -156,6 +158,8 @@ func listenLocked(path string) (*Listener, error) {
 		readTimeout:  ioTimeout,
 		writeTimeout: ioTimeout,
 		maxConns:     maxConns,
+		maxWaits:     maxWaits,
+		busyAfter:    busyAfter,
 		touchEvery:   touchEvery,
 	}, nil
 }

@@ -16,13 +16,17 @@ import (
 )
 
 const (
-	maxConns   = 64              // connections handled at once
+	maxConns   = 64              // ordinary requests handled at once
+	maxWaits   = 256             // waiting requests (show --wait) at once, apart from those
+	busyAfter  = 2 * time.Second // how long a connection may wait for a free slot
 	ioTimeout  = 5 * time.Second // to read a whole request, and to write an answer
 	touchEvery = time.Hour       // well within the 6 hours of the XDG runtime-dir rule
 )
 
-// Handler answers decoded requests. Handle is called concurrently, must not
-// block for long, and may panic without bringing the server down.
+// Handler answers decoded requests. Handle is called concurrently and may
+// panic without bringing the server down. It must not block for long,
+// except for a request that waits (ctl.Request.Waits): ctx is then done as
+// soon as its client hangs up, as well as when the server stops.
 type Handler interface {
 	Handle(ctx context.Context, req ctl.Request) ctl.Response
 }
@@ -33,9 +37,14 @@ var errTooLarge = errors.New("request too large")
 // waits for the connections in progress and returns nil. For each connection:
 // a peer whose uid is not ours is closed without an answer (and logged); the
 // request is read to EOF within 5 s and at most ctl.MaxRequest bytes (ctl.MaxRestore
-// for restore), decoded, given to h, and the answer written within 5 s. At most
-// 64 connections are handled at once; further ones wait in the kernel's accept
-// queue. A bad request gets an `error:` answer. log may be nil.
+// for restore), decoded, given to h, and the answer written within 5 s. A bad
+// request gets an `error:` answer. log may be nil.
+//
+// At most 64 ordinary requests are handled at once; further connections wait
+// in the kernel's accept queue for up to 2 s, after which they are answered
+// "busy" at once until a slot is free. A request that waits (show --wait)
+// leaves its slot once read, for one of 256 of its own (beyond which it is
+// answered "busy"), and its wait ends when its client hangs up (see wait.go).
 //
 // Serve also touches the socket and lock file every hour. Call it once.
 func (l *Listener) Serve(ctx context.Context, h Handler, log *slog.Logger) error {
@@ -55,22 +64,22 @@ func (l *Listener) Serve(ctx context.Context, h Handler, log *slog.Logger) error
 	wg.Go(func() { l.watchDir(ctx, log) })
 
 	uid := os.Getuid()
-	sem := make(chan struct{}, l.maxConns)
+	ordinary := make(chan struct{}, l.maxConns)
+	waits := make(chan struct{}, l.maxWaits)
 	var a acceptor
 	var backoff time.Duration
+	shedding := false // the slots stayed taken for busyAfter: answer busy at once
 	for {
-		if len(sem) == cap(sem) && l.testFull != nil {
-			l.testFull()
-		}
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
+		got := l.takeSlot(ctx, ordinary, !shedding)
+		if ctx.Err() != nil {
 			return nil
 		}
 		ln := l.listener()
 		fd, err := a.accept(ln)
 		if err != nil {
-			<-sem
+			if got {
+				<-ordinary
+			}
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -89,17 +98,58 @@ func (l *Listener) Serve(ctx context.Context, h Handler, log *slog.Logger) error
 			continue
 		}
 		backoff = 0
+		if !got {
+			got = l.takeSlot(ctx, ordinary, false) // one may have come free meanwhile
+		}
+		if !got {
+			if !shedding {
+				log.Warn("control socket: every slot taken; answering busy until one is free", "slots", l.maxConns, "for", l.busyAfter)
+			}
+			shedding = true
+			refuseBusy(fd, uid, log)
+			continue
+		}
+		shedding = false
 		wg.Add(1) // not wg.Go: one closure per connection, not two
 		go func() {
 			defer wg.Done()
-			defer func() { <-sem }()
-			l.serveConn(ctx, &conn{fd: fd}, uid, h, log)
+			c := conn{fd: fd}
+			defer c.close()
+			// The slot is free before the client sees the connection end.
+			s := slots{ordinary: ordinary, waits: waits, held: true}
+			defer s.release()
+			l.serveConn(ctx, &c, uid, h, log, &s)
 		}()
 		// Let the connection run before accepting again: its client is
 		// waiting, and connections are then served in the order they came
 		// (without this, the 64-client benchmark's p99 is 25% higher).
 		runtime.Gosched()
 	}
+}
+
+// takeSlot takes a free slot of ordinary, waiting up to busyAfter for one
+// when wait is set, and reports whether it got one.
+func (l *Listener) takeSlot(ctx context.Context, ordinary chan struct{}, wait bool) bool {
+	select {
+	case ordinary <- struct{}{}:
+		return true
+	default:
+	}
+	if !wait {
+		return false
+	}
+	if l.testFull != nil {
+		l.testFull()
+	}
+	t := time.NewTimer(l.busyAfter)
+	defer t.Stop()
+	select {
+	case ordinary <- struct{}{}:
+		return true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return false
 }
 
 // An acceptor accepts connections on a listening socket as bare descriptors
@@ -177,45 +227,62 @@ func (l *Listener) keepFresh(ctx context.Context, log *slog.Logger) {
 	}
 }
 
-// serveConn handles one connection and closes it.
-func (l *Listener) serveConn(ctx context.Context, c *conn, uid int, h Handler, log *slog.Logger) {
-	defer c.close()
-	peer, pid, err := ctl.PeerCred(c.fd)
-	if err != nil {
-		log.Warn("control socket: refused a client whose credentials cannot be read", "err", err)
-		return
-	}
-	if peer != uid {
-		log.Warn("control socket: refused a client of another user", "uid", peer, "pid", pid)
+// serveConn handles one connection; the caller closes it.
+func (l *Listener) serveConn(ctx context.Context, c *conn, uid int, h Handler, log *slog.Logger, s *slots) {
+	if !peerIsUs(c.fd, uid, log) {
 		return
 	}
 	buf := buffers.Get().(*buffer)
+	req, resp, ok := l.request(c, buf, log)
+	if ok && req.Waits() {
+		buffers.Put(buf) // not held through a long wait
+		resp = l.wait(ctx, c, req, h, log, s)
+		buf = buffers.Get().(*buffer)
+	} else if ok {
+		resp = handle(ctx, h, req, log)
+	}
 	defer buffers.Put(buf)
-	resp := l.answer(ctx, c, buf, h, log)
 	c.phase(l.writeTimeout)
 	if err := c.write(encode(buf[:0], resp)); err != nil {
 		log.Debug("control socket: answer not delivered", "err", err)
 	}
 }
 
-// answer reads and decodes the request and returns the handler's answer, or
-// an error answer for a bad request or a handler that panicked. buf is free
-// again when it returns.
-func (l *Listener) answer(ctx context.Context, c *conn, buf *buffer, h Handler, log *slog.Logger) (resp ctl.Response) {
+// peerIsUs reports whether the peer of the connected socket fd runs as uid,
+// and logs why when it does not.
+func peerIsUs(fd, uid int, log *slog.Logger) bool {
+	peer, pid, err := ctl.PeerCred(fd)
+	if err != nil {
+		log.Warn("control socket: refused a client whose credentials cannot be read", "err", err)
+		return false
+	}
+	if peer != uid {
+		log.Warn("control socket: refused a client of another user", "uid", peer, "pid", pid)
+		return false
+	}
+	return true
+}
+
+// request reads and decodes the request; when it cannot, ok is false and
+// resp is the error answer. buf is free again when it returns.
+func (l *Listener) request(c *conn, buf *buffer, log *slog.Logger) (req ctl.Request, resp ctl.Response, ok bool) {
 	c.phase(l.readTimeout)
 	b, err := readRequest(c, buf)
+	if err == nil {
+		req, err = ctl.DecodeRequest(b)
+	}
 	if err != nil {
 		log.Warn("control socket: bad request", "err", err)
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return ctl.Response{Kind: ctl.KindError, Payload: "request timed out"}
+			return req, ctl.Response{Kind: ctl.KindError, Payload: "request timed out"}, false
 		}
-		return ctl.Response{Kind: ctl.KindError, Payload: err.Error()}
+		return req, ctl.Response{Kind: ctl.KindError, Payload: err.Error()}, false
 	}
-	req, err := ctl.DecodeRequest(b)
-	if err != nil {
-		log.Warn("control socket: bad request", "err", err)
-		return ctl.Response{Kind: ctl.KindError, Payload: err.Error()}
-	}
+	return req, resp, true
+}
+
+// handle returns h's answer to req, or an error answer if h panicked.
+func handle(ctx context.Context, h Handler, req ctl.Request, log *slog.Logger) (resp ctl.Response) {
 	defer func() {
 		if v := recover(); v != nil {
 			log.Error("control socket: handler panicked", "cmd", req.Cmd, "panic", v, "stack", string(debug.Stack()))

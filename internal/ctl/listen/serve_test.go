@@ -229,6 +229,7 @@ func TestServeConcurrent(t *testing.T) {
 		<-release
 		return ctl.Response{Kind: ctl.KindToken, Payload: r.Account}
 	}), func(l *Listener) {
+		l.busyAfter = time.Hour // this test is about waiting, not about busy answers
 		l.testFull = func() {
 			select {
 			case full <- struct{}{}:

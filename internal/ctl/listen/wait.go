@@ -1,0 +1,114 @@
+package listen
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/pizauth-go/pizauth/internal/ctl"
+)
+
+// Answers of a server too busy to take a request. They are error answers,
+// which the client prints; never silence, which it would report as a server
+// that is not running.
+const (
+	msgBusy      = "pizauth server busy: too many requests at once; try again shortly"
+	msgBusyWaits = "pizauth server busy: too many requests waiting at once (show --wait); try again shortly"
+)
+
+// ErrClientGone is the cause (context.Cause) of a waiting request's
+// context when its client hung up.
+var ErrClientGone = errors.New("the client hung up")
+
+// slots are the limits a connection counts against: it holds one of the
+// ordinary slots while it is read and handled, and a request that waits
+// trades it for one of the waits.
+type slots struct {
+	ordinary, waits chan struct{}
+	held            bool // an ordinary slot
+}
+
+// release gives back the ordinary slot, if still held.
+func (s *slots) release() {
+	if s.held {
+		s.held = false
+		<-s.ordinary
+	}
+}
+
+// wait serves a request that may wait long (show --wait, for minutes or
+// hours) outside the ordinary slots, so that waits never keep other
+// requests out: it trades its ordinary slot for a wait slot, or answers busy
+// when those are all taken. The wait ends early when the client hangs up
+// (Ctrl-C, a mail client that timed out its password command), so that the
+// waits of clients long gone do not pile up.
+func (l *Listener) wait(ctx context.Context, c *conn, req ctl.Request, h Handler, log *slog.Logger, s *slots) ctl.Response {
+	select {
+	case s.waits <- struct{}{}:
+	default:
+		log.Warn("control socket: every wait slot taken; answered busy", "slots", cap(s.waits))
+		return ctl.Response{Kind: ctl.KindError, Payload: msgBusyWaits}
+	}
+	defer func() { <-s.waits }()
+	s.release()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stop, err := c.watchHangUp(func() { cancel(ErrClientGone) })
+	if err != nil {
+		log.Debug("control socket: cannot watch the client of a waiting request", "err", err)
+	} else {
+		defer stop()
+	}
+	return handle(ctx, h, req, log)
+}
+
+// refuseBusy answers the connection fd with msgBusy without reading its
+// request, and closes it. The short answer fits in the new socket's buffer,
+// so the write never waits: the accept loop calls this itself.
+func refuseBusy(fd, uid int, log *slog.Logger) {
+	defer unix.Close(fd)
+	if peerIsUs(fd, uid, log) {
+		unix.Write(fd, []byte(ctl.KindError+":"+msgBusy))
+	}
+}
+
+// watchHangUp calls gone once the peer closes its end of the connection,
+// until the returned stop is called. The client shut its write side after
+// its request, so a read would only ever report that EOF: what shows the
+// client gone is the hang-up that closing its socket raises on ours. The
+// connection moves into the runtime's poller for this, and waits there
+// for the write readiness event that a hang-up raises too (epoll's
+// EPOLLHUP, kqueue's EV_EOF): a watch costs no thread. From now on the
+// connection is closed through its os.File.
+func (c *conn) watchHangUp(gone func()) (stop func(), err error) {
+	f := os.NewFile(uintptr(c.fd), "control connection")
+	c.file = f
+	raw, err := f.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if raw.Write(func(fd uintptr) bool { return hungUp(int(fd)) }) == nil {
+			gone()
+		}
+	}()
+	return func() {
+		f.SetWriteDeadline(time.Unix(1, 0)) // ends raw.Write
+		<-done
+	}, nil
+}
+
+// hungUp reports whether the peer of the connected socket fd has closed it
+// (poll(2) reports POLLHUP, which it never does for a peer that only shut
+// its write side).
+func hungUp(fd int) bool {
+	fds := [1]unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}
+	n, err := unix.Poll(fds[:], 0)
+	return err == nil && n > 0 && fds[0].Revents&(unix.POLLHUP|unix.POLLERR) != 0
+}
