@@ -48,7 +48,7 @@ account "srv other" {
 
 var serverAccounts = []string{"srv other", "srv-mail"}
 
-var commands = []string{"complete", "dump", "help", "info", "refresh", "reload", "restore", "revoke", "server", "show", "shutdown", "status"}
+var commands = []string{"complete", "dump", "help", "info", "refresh", "reload", "restore", "revoke", "server", "show", "shutdown", "status", "test"}
 
 var showOptions = []string{"--auto-start", "--min-valid", "--sasl", "--user", "--wait", "-u"}
 
@@ -142,6 +142,11 @@ func TestCompletions(t *testing.T) {
 				{"pizauth refresh work -", []string{"-u"}},
 				{"pizauth show -u work --wait=1m -", []string{"--auto-start", "--min-valid", "--sasl", "--user"}},
 				{"pizauth server -d -", []string{"-c", "-v"}},
+				{"pizauth test -", []string{"--ca-file", "--imap", "--pop", "--smtp", "--user", "-u"}},
+				{"pizauth test --imap imap.example.com -", []string{"--ca-file", "--pop", "--smtp", "--user", "-u"}},
+				{"pizauth test --imap imap.example.com --user me@example.com --ca-file my", []string{"my.conf"}},
+				{"pizauth test --imap imap.example.com --user me@example.com ", configAccounts},
+				{"pizauth test --smtp=smtp.example.com:587 --user=me@example.com ", configAccounts},
 			})
 			// Once the account is given, zsh offers the options without a
 			// "-" (its custom); bash and fish offer nothing.

@@ -1,10 +1,11 @@
 # bash completion for pizauth(1).
 #
 # Completes commands, options (before or after the account, as pizauth
-# reads them), configuration files after -c, and account names after show,
-# refresh, revoke and complete: from `pizauth status` when a server answers, else
-# from the account "NAME" lines of the default configuration file. It never
-# starts a server, whatever PIZAUTH_AUTOSTART says.
+# reads them), configuration files after -c and --ca-file, and account
+# names after show, refresh, revoke, complete and test: from `pizauth
+# status` when a server answers, else from the account "NAME" lines of the
+# default configuration file. It never starts a server, whatever
+# PIZAUTH_AUTOSTART says.
 
 # _pizauth_accounts prints the account names, one per line.
 _pizauth_accounts() {
@@ -68,6 +69,7 @@ _pizauth_options_of() {
 	server) echo "-c -d -v" ;;
 	show) echo "-u --auto-start --wait --min-valid --sasl --user" ;;
 	status) echo "-j" ;;
+	test) echo "-u --imap --pop --smtp --user --ca-file" ;;
 	esac
 }
 
@@ -88,7 +90,7 @@ _pizauth() {
 	local words cword
 	_pizauth_words
 	local cur=${words[cword]} prev=${words[cword - 1]}
-	local commands="complete dump help info refresh reload restore revoke server show shutdown status"
+	local commands="complete dump help info refresh reload restore revoke server show shutdown status test"
 	COMPREPLY=()
 	if ((cword == 1)); then
 		if [[ $cur == -* ]]; then
@@ -101,7 +103,7 @@ _pizauth() {
 	local cmd=${words[1]} i operands=0
 	for ((i = 2; i < cword; i++)); do
 		case ${words[i]} in
-		-c | --sasl | --user | --min-valid) ((i++)) ;; # the option's argument follows
+		-c | --sasl | --user | --min-valid | --imap | --pop | --smtp | --ca-file) ((i++)) ;; # the option's argument follows
 		-*) ;;
 		*) ((operands++)) ;;
 		esac
@@ -113,18 +115,23 @@ _pizauth() {
 		_pizauth_add < <(compgen -f -- "${cur#--config=}" | sed "s|^|${cur%"${cur#--config=}"}|")
 		return 0
 		;;
+	--ca-file,* | *,--ca-file=*)
+		compopt -o filenames 2>/dev/null
+		_pizauth_add < <(compgen -f -- "${cur#--ca-file=}" | sed "s|^|${cur%"${cur#--ca-file=}"}|")
+		return 0
+		;;
 	--sasl,* | *,--sasl=*)
 		local p=${cur%"${cur#--sasl=}"}
 		_pizauth_add < <(printf '%s\n' "${p}xoauth2" "${p}oauthbearer")
 		return 0
 		;;
-	--user,* | --min-valid,* | *,--*=*)
-		return 0 # an email address, a duration
+	--user,* | --min-valid,* | --imap,* | --pop,* | --smtp,* | *,--*=*)
+		return 0 # an email address, a duration, a host[:port]
 		;;
 	esac
 	if [[ $cur == -* ]]; then
 		_pizauth_add < <(_pizauth_unused_options "$cmd")
-	elif ((operands == 0)) && [[ $cmd == show || $cmd == refresh || $cmd == revoke || $cmd == complete ]]; then
+	elif ((operands == 0)) && [[ $cmd == show || $cmd == refresh || $cmd == revoke || $cmd == complete || $cmd == test ]]; then
 		_pizauth_add quote < <(_pizauth_accounts)
 	fi
 	return 0

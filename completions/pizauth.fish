@@ -1,10 +1,11 @@
 # fish completion for pizauth(1).
 #
 # Completes commands, options (before or after the account, as pizauth
-# reads them), configuration files after -c, and account names after show,
-# refresh, revoke and complete: from `pizauth status` when a server answers, else
-# from the account "NAME" lines of the default configuration file. It never
-# starts a server, whatever PIZAUTH_AUTOSTART says.
+# reads them), configuration files after -c and --ca-file, and account
+# names after show, refresh, revoke, complete and test: from `pizauth
+# status` when a server answers, else from the account "NAME" lines of the
+# default configuration file. It never starts a server, whatever
+# PIZAUTH_AUTOSTART says.
 
 # Prints the account names, one per line.
 function __pizauth_accounts
@@ -33,7 +34,7 @@ function __pizauth_needs_account
     for w in $words[3..-1]
         if test $skip -eq 1
             set skip 0 # the argument of the option before
-        else if contains -- $w -c --sasl --user --min-valid
+        else if contains -- $w -c --sasl --user --min-valid --imap --pop --smtp --ca-file
             set skip 1
         else if not string match -q -- '-*' $w
             return 1
@@ -42,7 +43,7 @@ function __pizauth_needs_account
     return 0
 end
 
-set -l commands complete dump help info refresh reload restore revoke server show shutdown status
+set -l commands complete dump help info refresh reload restore revoke server show shutdown status test
 
 complete -c pizauth -f
 complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -a complete -d 'Finish a login with the address the browser was sent to'
@@ -57,6 +58,7 @@ complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -a server -d 
 complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -a show -d "Print an account's access token"
 complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -a shutdown -d 'Stop the server'
 complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -a status -d "Show every account's state"
+complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -a test -d "Log in to mail servers with an account's token"
 complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -l help -s h -d 'Show the usage'
 complete -c pizauth -n "not __fish_seen_subcommand_from $commands" -l version -s V -d 'Show the version'
 
@@ -80,8 +82,8 @@ end
 
 # Options before or after the account; a flag only once (pizauth refuses
 # any but -v given twice).
-complete -c pizauth -n '__fish_seen_subcommand_from show refresh; and not __pizauth_given -u' -s u -d 'Leave the URL out of the error message'
-complete -c pizauth -n '__pizauth_needs_account show refresh revoke complete' -a '(__pizauth_accounts)' -d Account
+complete -c pizauth -n '__fish_seen_subcommand_from show refresh test; and not __pizauth_given -u' -s u -d 'Leave the URL out of the error message'
+complete -c pizauth -n '__pizauth_needs_account show refresh revoke complete test' -a '(__pizauth_accounts)' -d Account
 complete -c pizauth -n '__fish_seen_subcommand_from show; and not __pizauth_given --auto-start' -l auto-start -d 'Start the server if none is running'
 complete -c pizauth -n '__fish_seen_subcommand_from show; and not __pizauth_given --wait' -l wait -d 'Wait for a token (--wait=DURATION, default 5m)'
 complete -c pizauth -n '__fish_seen_subcommand_from show' -l min-valid -x -d 'Print only a token valid this much longer'
@@ -91,3 +93,8 @@ complete -c pizauth -n '__fish_seen_subcommand_from info status; and not __pizau
 complete -c pizauth -n '__fish_seen_subcommand_from info server' -s c -r -F -d 'Configuration file'
 complete -c pizauth -n '__fish_seen_subcommand_from server; and not __pizauth_given -d' -s d -d 'Stay in the foreground'
 complete -c pizauth -n '__fish_seen_subcommand_from server' -s v -d 'Log more (up to four times)'
+complete -c pizauth -n '__fish_seen_subcommand_from test; and not __pizauth_given --imap' -l imap -x -d 'Log in by IMAP to HOST[:PORT]'
+complete -c pizauth -n '__fish_seen_subcommand_from test; and not __pizauth_given --pop' -l pop -x -d 'Log in by POP3 to HOST[:PORT]'
+complete -c pizauth -n '__fish_seen_subcommand_from test; and not __pizauth_given --smtp' -l smtp -x -d 'Log in by SMTP to HOST[:PORT]'
+complete -c pizauth -n '__fish_seen_subcommand_from test; and not __pizauth_given --user' -l user -x -d 'User (email address) to log in as'
+complete -c pizauth -n '__fish_seen_subcommand_from test' -l ca-file -r -F -d 'Trust the certificates in this PEM file'

@@ -24,6 +24,7 @@ var runs = map[string]func(p getopt.Args) error{
 	"show":     cmdShow,
 	"shutdown": cmdShutdown,
 	"status":   cmdStatus,
+	"test":     cmdTest,
 }
 
 // optionError is a bad value of one of our own options (--sasl, --wait...):
@@ -37,6 +38,12 @@ func (e optionError) Error() string { return e.reason }
 type bareError struct{ error }
 
 func (e bareError) Unwrap() error { return e.error }
+
+// quietFailure makes the exit status 1 after a failure that has already
+// been reported (pizauth test's lines).
+type quietFailure struct{}
+
+func (quietFailure) Error() string { return "failed" }
 
 // run executes the command line and returns the exit status. A wrong
 // command line, or -h, prints the usage on standard error and exits 1, as
@@ -68,6 +75,8 @@ func report(err error) int {
 	switch {
 	case err == nil:
 		return 0
+	case errors.Is(err, quietFailure{}):
+		return 1
 	case errors.As(err, &bare):
 		fmt.Fprintln(os.Stderr, err)
 	default:

@@ -42,6 +42,11 @@ var configOption = getopt.Option{Short: 'c', Long: "config", OptArg: true}
 var ShowOptions = []getopt.Option{{Short: 'u'}, {Long: "sasl", HasArg: true}, {Long: "user", HasArg: true},
 	{Long: "wait", OptArg: true}, {Long: "min-valid", HasArg: true}, {Long: "auto-start"}}
 
+// TestOptions are test's options: the servers to log in to, the SASL user,
+// the CA file for private servers, and -u as show has it.
+var TestOptions = []getopt.Option{{Short: 'u'}, {Long: "imap", HasArg: true}, {Long: "pop", HasArg: true},
+	{Long: "smtp", HasArg: true}, {Long: "user", HasArg: true}, {Long: "ca-file", HasArg: true}}
+
 // Commands are the subcommands, in the order the usage lists them: the
 // original's, then ours.
 var Commands = []Command{
@@ -57,6 +62,8 @@ var Commands = []Command{
 	{Name: "shutdown", Synopsis: "shutdown"},
 	{Name: "status", Synopsis: "status [-j]", Options: []getopt.Option{{Short: 'j'}}},
 	{Name: "complete", Synopsis: "complete <account> [<address>]", Operands: 1, OptionalOperands: 1},
+	{Name: "test", Synopsis: "test [-u] [--imap <host[:port]>] [--pop <host[:port]>] [--smtp <host[:port]>] --user <address> [--ca-file <file>] <account>",
+		Options: TestOptions, Operands: 1},
 }
 
 // ErrUsage is the error of a wrong command line: the caller prints Usage

@@ -34,6 +34,9 @@ func TestParse(t *testing.T) {
 		{args: []string{"complete", "acct", "http://localhost/?x"}, command: "complete", operands: []string{"acct", "http://localhost/?x"}},
 		{args: []string{"complete"}, usage: true},
 		{args: []string{"complete", "a", "b", "c"}, usage: true},
+		{args: []string{"test", "--imap", "h", "--user", "me", "acct"}, command: "test", operands: []string{"acct"}},
+		{args: []string{"test", "--imap", "h", "--imap", "g", "--user", "me", "acct"}, usage: true}, // each once
+		{args: []string{"test", "--imap", "h", "--user", "me"}, usage: true},
 	}
 	for _, tt := range tests {
 		c, p, err := Parse(tt.args)
@@ -55,7 +58,7 @@ func TestParse(t *testing.T) {
 func TestUsage(t *testing.T) {
 	original := []string{"dump", "info [-j]", "refresh [-u] <account>", "restore", "reload", "revoke <account>",
 		"server [-c <config-path>] [-dv]", "show [-u] ", "shutdown", "status",
-		"complete <account> [<address>]"} // ours
+		"complete <account> [<address>]", "test [-u] "} // ours
 	lines := strings.Split(strings.TrimSuffix(Usage("p"), "\n"), "\n")
 	if lines[0] != "Usage:" || len(lines) != len(original)+1 {
 		t.Fatalf("got\n%s", Usage("p"))

@@ -5,6 +5,8 @@
 // The server is a program of its own so that the client, run before every
 // mail sync and send, links none of the server's packages: Go runs every
 // linked package's initialisation at each start, whatever the command.
+// For the same reason pizauth-server also runs the mail logins of `pizauth
+// test` (package mailcheck), which need TLS.
 package daemon
 
 import (
@@ -24,6 +26,8 @@ import (
 	"github.com/pizauth-go/pizauth/internal/config"
 	"github.com/pizauth-go/pizauth/internal/ctl/listen"
 	"github.com/pizauth-go/pizauth/internal/getopt"
+	"github.com/pizauth-go/pizauth/internal/mailcheck"
+	"github.com/pizauth-go/pizauth/internal/mailcheck/plan"
 	"github.com/pizauth-go/pizauth/internal/paths"
 	"github.com/pizauth-go/pizauth/internal/server"
 	"github.com/pizauth-go/pizauth/internal/version"
@@ -42,6 +46,9 @@ func Main(args []string) int {
 	if len(args) == 1 && (args[0] == "--version" || args[0] == "-V") {
 		fmt.Println("pizauth " + version.String())
 		return 0
+	}
+	if len(args) > 0 && args[0] == plan.HelperArg { // pizauth test's logins
+		return mailcheck.HelperMain(args[1:], os.Stdin, os.Stdout, os.Stderr)
 	}
 	autoStart := os.Getenv(cmdline.AutoStartEnv) != ""
 	os.Unsetenv(cmdline.AutoStartEnv)
