@@ -23,6 +23,10 @@ var dovecots sync.Map
 // "Subject: hello from dovecot".
 //
 //	dovecot start USER         start it; sets IMAP_PORT
+//	dovecot start -tls USER    IMAP and POP3 that require TLS, with
+//	                           testcert's cert.pem and key.pem: STARTTLS on
+//	                           IMAP_PORT and POP_PORT, implicit TLS on
+//	                           IMAPS_PORT and POPS_PORT
 //	dovecot log                prints what the introspection endpoint answered
 //	dovecot login USER TOKEN   logs in by XOAUTH2 and prints Dovecot's answer
 //
@@ -34,13 +38,23 @@ func cmdDovecot(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	switch args[0] {
 	case "start":
+		withTLS := len(args) == 3 && args[1] == "-tls"
+		if withTLS {
+			args = args[1:]
+		}
 		if len(args) != 2 {
-			ts.Fatalf("usage: dovecot start USER")
+			ts.Fatalf("usage: dovecot start [-tls] USER")
 		}
 		if _, ok := dovecots.Load(ts); ok {
 			ts.Fatalf("dovecot: already started")
 		}
-		d, err := dovecot.Start(args[1], provider(ts).LastAccessToken)
+		var d *dovecot.Server
+		var err error
+		if withTLS {
+			d, err = dovecot.StartTLS(args[1], provider(ts).LastAccessToken, ts.MkAbs("cert.pem"), ts.MkAbs("key.pem"))
+		} else {
+			d, err = dovecot.Start(args[1], provider(ts).LastAccessToken)
+		}
 		ts.Check(err)
 		dovecots.Store(ts, d)
 		ts.Defer(func() {
@@ -48,6 +62,11 @@ func cmdDovecot(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Check(d.Stop())
 		})
 		ts.Setenv("IMAP_PORT", strconv.Itoa(d.Port()))
+		if withTLS {
+			ts.Setenv("IMAPS_PORT", strconv.Itoa(d.IMAPSPort()))
+			ts.Setenv("POP_PORT", strconv.Itoa(d.POPPort()))
+			ts.Setenv("POPS_PORT", strconv.Itoa(d.POPSPort()))
+		}
 	case "log":
 		for _, line := range started(ts).Transcript() {
 			fmt.Fprintln(ts.Stdout(), line)
