@@ -89,6 +89,12 @@ func takeReadyPipe() *readyPipe {
 	if err != nil || fd < 3 {
 		return nil
 	}
+	// The exec that started this server cleared close-on-exec: without it
+	// again, every command the server runs before it is ready
+	// (persist_identity_cmd, client_secret_cmd) would inherit the pipe, and
+	// the detaching command would wait for whatever they leave running in
+	// the background (an agent, a `sleep 60 &`).
+	syscall.CloseOnExec(fd)
 	return &readyPipe{f: os.NewFile(uintptr(fd), "ready")}
 }
 

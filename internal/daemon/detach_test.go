@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestReadReady(t *testing.T) {
@@ -106,6 +108,38 @@ func TestTakeReadyPipe(t *testing.T) {
 	w.Close()
 	if err := readReady(r); err != nil {
 		t.Errorf("readReady() = %v; want ready", err)
+	}
+}
+
+// TestReadyPipeNotInherited: the user commands the server runs before it
+// is ready (persist_identity_cmd, client_secret_cmd, discovery's) must not
+// inherit the pipe, or `pizauth server` waits until every background
+// process they left (an agent, a `sleep 60 &`) exits.
+func TestReadyPipeNotInherited(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	// What the server gets from the detaching command: a descriptor that
+	// the exec kept open, without close-on-exec.
+	fd, err := syscall.Dup(int(w.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(readyFDEnv, strconv.Itoa(fd))
+	p := takeReadyPipe()
+	if p == nil {
+		t.Fatal("takeReadyPipe() = nil; want the pipe")
+	}
+	defer p.report(nil)
+	flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if flags&unix.FD_CLOEXEC == 0 {
+		t.Errorf("the ready pipe (fd %d) is not close-on-exec: every command the server starts before it is ready inherits it", fd)
 	}
 }
 
