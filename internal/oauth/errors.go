@@ -200,19 +200,16 @@ func answerMessage(re *oauth2.RetrieveError, sent []secret.String) string {
 	return b.String()
 }
 
-// safe makes provider text fit for a message: secrets we sent are redacted,
-// control characters and invalid UTF-8 become spaces, runs of spaces shrink,
-// and the result is at most limit bytes.
+// safe makes provider text fit for a message: control characters and
+// invalid UTF-8 become spaces, runs of spaces shrink, secrets we sent are
+// redacted however the provider wrote them (see redact), and the result is
+// at most limit bytes. Spaces shrink first, so that a line break or a
+// zero-width character put into a secret cannot hide it from redact.
 func safe(s string, sent []secret.String, limit int) string {
-	for _, v := range sent {
-		if !v.IsZero() {
-			s = strings.ReplaceAll(s, v.Reveal(), "[redacted]")
-			s = strings.ReplaceAll(s, url.QueryEscape(v.Reveal()), "[redacted]")
-		}
-	}
 	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool {
 		return r == utf8.RuneError || !unicode.IsPrint(r) || unicode.IsSpace(r)
 	}), " ")
+	s = redact(s, sent)
 	if len(s) <= limit {
 		return s
 	}
