@@ -45,7 +45,7 @@ func TestQuickStart(t *testing.T) {
 
 	home, runtime := testtool.ShortDir(t), testtool.ShortDir(t)
 	env := freshEnv(t, home, runtime)
-	t.Cleanup(func() { stopServer(t, env, home, runtime) })
+	t.Cleanup(func() { stopServer(t, env, filepath.Join(home, ".local/bin/pizauth"), runtime) })
 	cmd := exec.Command("sh", "-e", "-c", quick)
 	cmd.Env = env
 	out, err := cmd.CombinedOutput()
@@ -116,8 +116,8 @@ func freshEnv(t *testing.T, home, runtime string) []string {
 // stopServer shuts down the server the quick start started, and waits
 // (30 s at most, then kills it) until it has exited, which releases its
 // lock file, so that no process outlives the test.
-func stopServer(t *testing.T, env []string, home, runtime string) {
-	shutdown := exec.Command(filepath.Join(home, ".local/bin/pizauth"), "shutdown")
+func stopServer(t *testing.T, env []string, pizauth, runtime string) {
+	shutdown := exec.Command(pizauth, "shutdown")
 	shutdown.Env = env
 	shutdown.Run()
 	lock := filepath.Join(runtime, "pizauth", "pizauth.lock")
