@@ -68,6 +68,10 @@ type Options struct {
 	Logger *slog.Logger
 	Output OutputFunc                           // runs persist_identity_cmd; nil: shellcmd.Output
 	Write  func(path string, data []byte) error // nil: WriteFileAtomic
+	// Go runs the read back in the background, among the host's own
+	// work, so that what it starts (ReportError) is waited for with the
+	// rest; nil: a goroutine that Close waits for.
+	Go func(f func())
 }
 
 // fileState is what the persister knows of the configured file.
@@ -86,8 +90,9 @@ type Persister struct {
 	log    *slog.Logger
 	output OutputFunc
 	write  func(path string, data []byte) error
-	wake   chan struct{} // buffered 1: something may need writing
-	wg     sync.WaitGroup
+	goFunc func(f func())
+	wake   chan struct{}  // buffered 1: something may need writing
+	wg     sync.WaitGroup // background work started without Options.Go
 
 	mu       sync.Mutex // guards the fields below
 	settings Settings
@@ -100,7 +105,7 @@ type Persister struct {
 
 // New returns a persister with persistence off until Configure.
 func New(o Options) *Persister {
-	p := &Persister{host: o.Host, log: o.Logger, output: o.Output, write: o.Write,
+	p := &Persister{host: o.Host, log: o.Logger, output: o.Output, write: o.Write, goFunc: o.Go,
 		wake: make(chan struct{}, 1), dropped: make(map[string]bool)}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
@@ -110,6 +115,9 @@ func New(o Options) *Persister {
 	}
 	if p.write == nil {
 		p.write = WriteFileAtomic
+	}
+	if p.goFunc == nil {
+		p.goFunc = p.wg.Go
 	}
 	return p
 }
@@ -170,8 +178,9 @@ func (p *Persister) Run(ctx context.Context) {
 	}
 }
 
-// Close waits for a read back under way (its context should be done) and
-// writes the last changes, trying a few times.
+// Close waits for a read back under way (its context should be done; with
+// Options.Go the host waits for it before) and writes the last changes,
+// trying a few times.
 func (p *Persister) Close() {
 	p.wg.Wait()
 	for i := range closeTries {

@@ -66,7 +66,7 @@ func (p *Persister) open(ctx context.Context, gen uint64, s Settings) error {
 		return nil
 	}
 	p.setState(gen, fileReading)
-	p.wg.Go(func() { p.readBack(ctx, gen, s, sealed) })
+	p.goFunc(func() { p.readBack(ctx, gen, s, sealed) })
 	return nil
 }
 

@@ -19,6 +19,7 @@ func (s *Server) newPersister() *persist.Persister {
 		Output: func(ctx context.Context, log *slog.Logger, name, command string, env []string, timeout time.Duration) ([]byte, error) {
 			return s.output(ctx, log, name, command, env, timeout)
 		},
+		Go: s.wg.Go, // Wait waits for the read back before Close
 	})
 }
 
