@@ -141,3 +141,48 @@ func stopServer(t *testing.T, env []string, pizauth, runtime string) {
 		t.Errorf("the server did not stop within 30 s of pizauth shutdown")
 	}
 }
+
+// TestGitCredentialHelper runs the README's git credential helper through
+// git itself, with a pizauth that has a token and one that has none: git
+// must get the token as the password, or no credential at all, never an
+// empty password.
+func TestGitCredentialHelper(t *testing.T) {
+	testtool.Require(t, "git")
+	var gitconfig string
+	for _, b := range readmeBlocks(t) {
+		if strings.HasPrefix(b[2], "[credential ") {
+			gitconfig = b[2]
+		}
+	}
+	if gitconfig == "" {
+		t.Fatal("the README has no git credential helper")
+	}
+	for _, tc := range []struct {
+		name, fakePizauth, want string
+	}{
+		{"token", "echo tok-123", "protocol=https\nhost=git.example.com\nusername=oauth2\npassword=tok-123\n"},
+		{"no token", "echo 'ERROR - Access token unavailable until authorised with URL https://a.example/' >&2; exit 1", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			home := t.TempDir()
+			bin := filepath.Join(home, "bin")
+			if err := os.Mkdir(bin, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(bin, "pizauth"), []byte("#!/bin/sh\n"+tc.fakePizauth+"\n"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(home, ".gitconfig"), []byte(gitconfig), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			fill := exec.Command("git", "credential", "fill")
+			fill.Env = []string{"HOME=" + home, "PATH=" + bin + ":" + os.Getenv("PATH"),
+				"GIT_TERMINAL_PROMPT=0", "GIT_CONFIG_NOSYSTEM=1", "GIT_ASKPASS=", "SSH_ASKPASS="}
+			fill.Stdin = strings.NewReader("protocol=https\nhost=git.example.com\n\n")
+			out, _ := fill.Output()
+			if string(out) != tc.want {
+				t.Errorf("git credential fill printed %q; want %q", out, tc.want)
+			}
+		})
+	}
+}

@@ -56,8 +56,8 @@ func run(out io.Writer) error {
 		return err
 	}
 	os.Setenv("XDG_RUNTIME_DIR", dir)
-	fmt.Fprintf(out, "A fake OAuth provider listens at %s; the demo's files are in %s.\n\n", idp.URL(), dir)
-	if err := d.step("Start the server (it detaches and returns once it answers):", true, "server", "-c", conf); err != nil {
+	fmt.Fprintf(out, "A fake OAuth provider listens at %s; the server's files are in a scratch directory, removed at the end.\n\n", idp.URL())
+	if err := d.step("Start the server (it detaches and returns once it answers):", true, "server", "-c", "pizauth.conf"); err != nil {
 		return err
 	}
 	defer d.quiet("shutdown")
@@ -141,8 +141,12 @@ func (d *demo) step(say string, mustSucceed bool, args ...string) error {
 	return nil
 }
 
+// run runs pizauth in the scratch directory, so that the commands shown
+// name its files relatively: the directory itself is gone after the demo.
 func (d *demo) run(args ...string) (string, error) {
-	out, err := exec.Command(d.pizauth, args...).CombinedOutput()
+	cmd := exec.Command(d.pizauth, args...)
+	cmd.Dir = d.dir
+	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
 

@@ -35,6 +35,11 @@ func TestDemo(t *testing.T) {
 			t.Errorf("the demo's output lacks %q:\n%s", want, out.String())
 		}
 	}
+	// The scratch directory is gone once the demo ends: naming it would
+	// send the user looking for files that no longer exist.
+	if m := regexp.MustCompile(`\S*pzdemo\d+\S*`).FindString(out.String()); m != "" {
+		t.Errorf("the demo names its scratch directory, which it removes: %s", m)
+	}
 	if strings.Count(out.String(), "$ pizauth show demo\nat-") != 2 {
 		t.Errorf("want a token shown before and after the refresh:\n%s", out.String())
 	}
