@@ -8,6 +8,7 @@
 //
 //	pizbench hold -bin B -dir D -accounts N -authorise K   # serve until SIGTERM; prints "ready"
 //	pizbench wall -runs N -warmup W -- CMD ARGS...         # whole-process wall time
+//	pizbench vs -runs N -warmup W -- A ARGS... -- B ARGS... # A and B in turn, median A/B ratio
 //	pizbench burst -bin B -dir D -n N                      # N simultaneous `show` processes
 //	pizbench rss -bin B -dir D                             # RSS with 1, 100, 10,000 accounts and after 1,000 logins
 //	pizbench idle -bin B -dir D -accounts N -for 60s       # CPU and wake-ups of an idle server
@@ -39,6 +40,7 @@ type opts struct {
 var subcommands = map[string]func(ctx context.Context, o opts) error{
 	"hold":  hold,
 	"wall":  wall,
+	"vs":    vs,
 	"burst": burst,
 	"rss":   rss,
 	"idle":  idle,
@@ -46,7 +48,7 @@ var subcommands = map[string]func(ctx context.Context, o opts) error{
 
 func main() {
 	if len(os.Args) < 2 || subcommands[os.Args[1]] == nil {
-		fmt.Fprintln(os.Stderr, "usage: pizbench hold|wall|burst|rss|idle [flags] (see the package comment)")
+		fmt.Fprintln(os.Stderr, "usage: pizbench hold|wall|vs|burst|rss|idle [flags] (see the package comment)")
 		os.Exit(2)
 	}
 	o := parseFlags(os.Args[1], os.Args[2:])
