@@ -50,18 +50,15 @@ func FileListener(f *os.File, dir string) (*Listener, error) {
 	if path == "" || path[0] == '@' {
 		path = filepath.Join(dir, paths.SocketName) // unnamed or abstract
 	}
-	sf, err := socketFile(ln)
-	if err != nil {
-		return nil, err
-	}
+	ln.SetUnlinkOnClose(false)
 	lock, err := lockDir(dir)
 	if err != nil {
-		sf.Close()
+		ln.Close()
 		return nil, err
 	}
 	fi, _ := os.Lstat(path) // nil when there is no such file
 	l := &Listener{
-		path: path, ln: sf, sock: fi, inherited: fi, lock: lock,
+		path: path, ln: ln, sock: fi, inherited: fi, lock: lock,
 		readTimeout: ioTimeout, writeTimeout: ioTimeout, maxConns: maxConns, maxWaits: maxWaits,
 		busyAfter: busyAfter, touchEvery: touchEvery,
 	}

@@ -40,8 +40,8 @@ type Listener struct {
 	// removed under a running server (see recreate.go).
 	mu     sync.Mutex // guards ln, sock, lock and closed
 	closed bool
-	ln     *os.File    // the listening socket, in the runtime's poller (see socketFile)
-	sock   os.FileInfo // the socket file as created, recognised again by Close
+	ln     *net.UnixListener // the listening socket; Close leaves its file to close
+	sock   os.FileInfo       // the socket file as created, recognised again by Close
 	// inherited is the socket file of a socket passed by the service
 	// manager (FileListener), which Close leaves in place; nil otherwise.
 	inherited os.FileInfo
@@ -185,8 +185,9 @@ func removeStale(path string) error {
 
 // listenUnix binds and listens on path. Where the system allows it (Linux),
 // the socket is made 0600 before bind, so the file is born private and there is
-// no moment at which another user could connect.
-func listenUnix(path string) (*os.File, error) {
+// no moment at which another user could connect. Close removes the socket
+// file only if it is still ours, so the listener must not unlink it.
+func listenUnix(path string) (*net.UnixListener, error) {
 	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
 		return c.Control(func(fd uintptr) { preBind(int(fd)) })
 	}}
@@ -194,26 +195,9 @@ func listenUnix(path string) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := socketFile(ln.(*net.UnixListener))
-	if err != nil {
-		os.Remove(path)
-	}
-	return f, err
-}
-
-// socketFile returns the listening socket of ln as a file and closes ln.
-// The file is non-blocking and in the runtime's poller, so that Serve waits
-// for connections there, with deadlines and Close working as for ln, but
-// accepts them as bare descriptors (see conn), not net.Conns. Close removes
-// the socket file only if it is still ours, so ln must not unlink it.
-func socketFile(ln *net.UnixListener) (*os.File, error) {
-	ln.SetUnlinkOnClose(false)
-	defer ln.Close()
-	f, err := ln.File()
-	if err != nil {
-		return nil, fmt.Errorf("control socket: %w", err)
-	}
-	return f, nil
+	uln := ln.(*net.UnixListener)
+	uln.SetUnlinkOnClose(false)
+	return uln, nil
 }
 
 // secureSocket chmods the new socket 0600 (before anything is accepted) and
@@ -274,7 +258,7 @@ func (l *Listener) touch() error {
 }
 
 // listener returns the current listening socket.
-func (l *Listener) listener() *os.File {
+func (l *Listener) listener() *net.UnixListener {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.ln

@@ -1,12 +1,14 @@
 package listen
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"os"
-	"runtime"
 	"runtime/debug"
 	"sync"
 	"syscall"
@@ -66,7 +68,6 @@ func (l *Listener) Serve(ctx context.Context, h Handler, log *slog.Logger) error
 	uid := os.Getuid()
 	ordinary := make(chan struct{}, l.maxConns)
 	waits := make(chan struct{}, l.maxWaits)
-	var a acceptor
 	var backoff time.Duration
 	shedding := false // the slots stayed taken for busyAfter: answer busy at once
 	for {
@@ -75,7 +76,7 @@ func (l *Listener) Serve(ctx context.Context, h Handler, log *slog.Logger) error
 			return nil
 		}
 		ln := l.listener()
-		fd, err := a.accept(ln)
+		c, err := ln.AcceptUnix()
 		if err != nil {
 			if got {
 				<-ordinary
@@ -106,24 +107,17 @@ func (l *Listener) Serve(ctx context.Context, h Handler, log *slog.Logger) error
 				log.Warn("control socket: every slot taken; answering busy until one is free", "slots", l.maxConns, "for", l.busyAfter)
 			}
 			shedding = true
-			refuseBusy(fd, uid, log)
+			refuseBusy(c, uid, log)
 			continue
 		}
 		shedding = false
-		wg.Add(1) // not wg.Go: one closure per connection, not two
-		go func() {
-			defer wg.Done()
-			c := conn{fd: fd}
-			defer c.close()
+		wg.Go(func() {
+			defer c.Close()
 			// The slot is free before the client sees the connection end.
 			s := slots{ordinary: ordinary, waits: waits, held: true}
 			defer s.release()
-			l.serveConn(ctx, &c, uid, h, log, &s)
-		}()
-		// Let the connection run before accepting again: its client is
-		// waiting, and connections are then served in the order they came
-		// (without this, the 64-client benchmark's p99 is 25% higher).
-		runtime.Gosched()
+			l.serveConn(ctx, c, uid, h, log, &s)
+		})
 	}
 }
 
@@ -150,42 +144,6 @@ func (l *Listener) takeSlot(ctx context.Context, ordinary chan struct{}, wait bo
 	case <-ctx.Done():
 	}
 	return false
-}
-
-// An acceptor accepts connections on a listening socket as bare descriptors
-// (see conn), waiting in the runtime's poller, so the socket's deadline and
-// Close still interrupt it.
-type acceptor struct {
-	ln  *os.File
-	raw syscall.RawConn
-	fd  int
-	err error
-	try func(lfd uintptr) bool // made once: a closure per call would allocate
-}
-
-// accept returns the next connection on ln.
-func (a *acceptor) accept(ln *os.File) (int, error) {
-	if a.try == nil {
-		a.try = func(lfd uintptr) bool {
-			for {
-				a.fd, a.err = accept(int(lfd))
-				if a.err != syscall.EINTR && a.err != syscall.ECONNABORTED {
-					return a.err != syscall.EAGAIN
-				}
-			}
-		}
-	}
-	if a.ln != ln {
-		raw, err := ln.SyscallConn()
-		if err != nil {
-			return -1, err
-		}
-		a.ln, a.raw = ln, raw
-	}
-	if err := a.raw.Read(a.try); err != nil {
-		return -1, err
-	}
-	return a.fd, a.err
 }
 
 // temporary reports whether an accept error is worth retrying: resource
@@ -228,30 +186,27 @@ func (l *Listener) keepFresh(ctx context.Context, log *slog.Logger) {
 }
 
 // serveConn handles one connection; the caller closes it.
-func (l *Listener) serveConn(ctx context.Context, c *conn, uid int, h Handler, log *slog.Logger, s *slots) {
-	if !peerIsUs(c.fd, uid, log) {
+func (l *Listener) serveConn(ctx context.Context, c *net.UnixConn, uid int, h Handler, log *slog.Logger, s *slots) {
+	if !peerIsUs(c, uid, log) {
 		return
 	}
-	buf := buffers.Get().(*buffer)
-	req, resp, ok := l.request(c, buf, log)
-	if ok && req.Waits() {
-		buffers.Put(buf) // not held through a long wait
+	req, resp, ok := l.request(c, log)
+	switch {
+	case ok && req.Waits():
 		resp = l.wait(ctx, c, req, h, log, s)
-		buf = buffers.Get().(*buffer)
-	} else if ok {
+	case ok:
 		resp = handle(ctx, h, req, log)
 	}
-	defer buffers.Put(buf)
-	c.phase(l.writeTimeout)
-	if err := c.write(encode(buf[:0], resp)); err != nil {
+	c.SetWriteDeadline(time.Now().Add(l.writeTimeout))
+	if _, err := c.Write(resp.Encode()); err != nil {
 		log.Debug("control socket: answer not delivered", "err", err)
 	}
 }
 
-// peerIsUs reports whether the peer of the connected socket fd runs as uid,
-// and logs why when it does not.
-func peerIsUs(fd, uid int, log *slog.Logger) bool {
-	peer, pid, err := ctl.PeerCred(fd)
+// peerIsUs reports whether the peer of c runs as uid, and logs why when it
+// does not.
+func peerIsUs(c *net.UnixConn, uid int, log *slog.Logger) bool {
+	peer, pid, err := peerCred(c)
 	if err != nil {
 		log.Warn("control socket: refused a client whose credentials cannot be read", "err", err)
 		return false
@@ -263,11 +218,21 @@ func peerIsUs(fd, uid int, log *slog.Logger) bool {
 	return true
 }
 
+// peerCred reads the uid and pid of c's peer (SO_PEERCRED or its like).
+func peerCred(c *net.UnixConn) (uid, pid int, err error) {
+	raw, err := c.SyscallConn()
+	if err != nil {
+		return -1, -1, err
+	}
+	cerr := raw.Control(func(fd uintptr) { uid, pid, err = ctl.PeerCred(int(fd)) })
+	return uid, pid, errors.Join(cerr, err)
+}
+
 // request reads and decodes the request; when it cannot, ok is false and
-// resp is the error answer. buf is free again when it returns.
-func (l *Listener) request(c *conn, buf *buffer, log *slog.Logger) (req ctl.Request, resp ctl.Response, ok bool) {
-	c.phase(l.readTimeout)
-	b, err := readRequest(c, buf)
+// resp is the error answer.
+func (l *Listener) request(c *net.UnixConn, log *slog.Logger) (req ctl.Request, resp ctl.Response, ok bool) {
+	c.SetReadDeadline(time.Now().Add(l.readTimeout))
+	b, err := readRequest(c)
 	if err == nil {
 		req, err = ctl.DecodeRequest(b)
 	}
@@ -279,6 +244,37 @@ func (l *Listener) request(c *conn, buf *buffer, log *slog.Logger) (req ctl.Requ
 		return req, ctl.Response{Kind: ctl.KindError, Payload: err.Error()}, false
 	}
 	return req, resp, true
+}
+
+var (
+	restorePrefix  = []byte(ctl.CmdRestore + ":")
+	completePrefix = []byte(ctl.CmdComplete + ":")
+)
+
+// readRequest reads r to EOF, but never more than ctl.MaxRequest bytes, or
+// ctl.MaxRestore bytes for a request that starts with "restore:"
+// (ctl.MaxComplete for "complete:").
+func readRequest(r io.Reader) ([]byte, error) {
+	var b bytes.Buffer
+	if _, err := b.ReadFrom(io.LimitReader(r, ctl.MaxRequest+1)); err != nil {
+		return nil, err
+	}
+	limit := ctl.MaxRequest
+	switch {
+	case b.Len() <= limit:
+		return b.Bytes(), nil
+	case bytes.HasPrefix(b.Bytes(), restorePrefix):
+		limit = ctl.MaxRestore
+	case bytes.HasPrefix(b.Bytes(), completePrefix):
+		limit = ctl.MaxComplete
+	}
+	if _, err := b.ReadFrom(io.LimitReader(r, int64(limit+1-b.Len()))); err != nil {
+		return nil, err
+	}
+	if b.Len() > limit {
+		return nil, errTooLarge
+	}
+	return b.Bytes(), nil
 }
 
 // handle returns h's answer to req, or an error answer if h panicked.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"os"
+	"net"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -46,7 +46,7 @@ func (s *slots) release() {
 // when those are all taken. The wait ends early when the client hangs up
 // (Ctrl-C, a mail client that timed out its password command), so that the
 // waits of clients long gone do not pile up.
-func (l *Listener) wait(ctx context.Context, c *conn, req ctl.Request, h Handler, log *slog.Logger, s *slots) ctl.Response {
+func (l *Listener) wait(ctx context.Context, c *net.UnixConn, req ctl.Request, h Handler, log *slog.Logger, s *slots) ctl.Response {
 	select {
 	case s.waits <- struct{}{}:
 	default:
@@ -57,7 +57,7 @@ func (l *Listener) wait(ctx context.Context, c *conn, req ctl.Request, h Handler
 	s.release()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	stop, err := c.watchHangUp(func() { cancel(ErrClientGone) })
+	stop, err := watchHangUp(c, func() { cancel(ErrClientGone) })
 	if err != nil {
 		log.Debug("control socket: cannot watch the client of a waiting request", "err", err)
 	} else {
@@ -66,28 +66,26 @@ func (l *Listener) wait(ctx context.Context, c *conn, req ctl.Request, h Handler
 	return handle(ctx, h, req, log)
 }
 
-// refuseBusy answers the connection fd with msgBusy without reading its
-// request, and closes it. The short answer fits in the new socket's buffer,
-// so the write never waits: the accept loop calls this itself.
-func refuseBusy(fd, uid int, log *slog.Logger) {
-	defer unix.Close(fd)
-	if peerIsUs(fd, uid, log) {
-		unix.Write(fd, []byte(ctl.KindError+":"+msgBusy))
+// refuseBusy answers c with msgBusy without reading its request, and closes
+// it. The short answer fits in the new socket's buffer, so the write does
+// not wait (the deadline is a guard): the accept loop calls this itself.
+func refuseBusy(c *net.UnixConn, uid int, log *slog.Logger) {
+	defer c.Close()
+	if peerIsUs(c, uid, log) {
+		c.SetWriteDeadline(time.Now().Add(10 * time.Millisecond))
+		c.Write([]byte(ctl.KindError + ":" + msgBusy))
 	}
 }
 
-// watchHangUp calls gone once the peer closes its end of the connection,
-// until the returned stop is called. The client shut its write side after
-// its request, so a read would only ever report that EOF: what shows the
-// client gone is the hang-up that closing its socket raises on ours. The
-// connection moves into the runtime's poller for this, and waits there
-// for the write readiness event that a hang-up raises too (epoll's
-// EPOLLHUP, kqueue's EV_EOF): a watch costs no thread. From now on the
-// connection is closed through its os.File.
-func (c *conn) watchHangUp(gone func()) (stop func(), err error) {
-	f := os.NewFile(uintptr(c.fd), "control connection")
-	c.file = f
-	raw, err := f.SyscallConn()
+// watchHangUp calls gone once the peer closes its end of c, until the
+// returned stop is called. The client shut its write side after its
+// request, so a read would only ever report that EOF: what shows the client
+// gone is the hang-up that closing its socket raises on ours. The watch
+// waits in the runtime's poller, costing no thread, for the write
+// readiness event that a hang-up raises too (epoll's EPOLLHUP, kqueue's
+// EV_EOF). stop leaves c's write deadline in the past.
+func watchHangUp(c *net.UnixConn, gone func()) (stop func(), err error) {
+	raw, err := c.SyscallConn()
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +97,7 @@ func (c *conn) watchHangUp(gone func()) (stop func(), err error) {
 		}
 	}()
 	return func() {
-		f.SetWriteDeadline(time.Unix(1, 0)) // ends raw.Write
+		c.SetWriteDeadline(time.Unix(1, 0)) // ends raw.Write
 		<-done
 	}, nil
 }
