@@ -10,9 +10,11 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/pizauth-go/pizauth/internal/testidp"
@@ -30,6 +32,12 @@ account "demo" {
 `
 
 func main() {
+	// The demo ends only through run's clean-up, which shuts its server down
+	// and removes the scratch directory: with SIGPIPE handled, a closed
+	// output (make demo | head) makes writes fail instead of killing the
+	// demo, and Ctrl-C (which the pizauth command under way gets too, ending
+	// the demo early) no longer skips the clean-up.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE, os.Interrupt)
 	if err := run(os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
