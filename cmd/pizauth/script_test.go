@@ -5,11 +5,13 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -162,6 +164,7 @@ func provider(ts *testscript.TestScript) *testidp.Provider {
 //	idp login approve|deny|page    what /authorize does
 //	idp fail ENDPOINT N STATUS [RETRY_AFTER]
 //	idp oautherror ENDPOINT N CODE
+//	idp echoerror ENDPOINT N CODE  an OAuth error whose texts echo the request's secrets, re-encoded
 //	idp hang ENDPOINT N
 //	idp outage STATUS | idp outage end
 //	idp revoke-refresh             every refresh token now gives invalid_grant
@@ -198,7 +201,7 @@ func cmdIDP(ts *testscript.TestScript, neg bool, args []string) {
 		p.SetRotate(arg(ts, args, 1) == "on")
 	case "login":
 		p.SetLogin(map[string]testidp.Login{"approve": testidp.LoginApprove, "deny": testidp.LoginDeny, "page": testidp.LoginPage}[arg(ts, args, 1)])
-	case "fail", "oautherror", "hang":
+	case "fail", "oautherror", "echoerror", "hang":
 		n, err := strconv.Atoi(arg(ts, args, 2))
 		ts.Check(err)
 		p.FailNext("/"+arg(ts, args, 1), n, fault(ts, args))
@@ -245,6 +248,8 @@ func fault(ts *testscript.TestScript, args []string) testidp.Fault {
 		return testidp.Fault{Hang: true}
 	case "oautherror":
 		return testidp.Fault{OAuthError: arg(ts, args, 3)}
+	case "echoerror":
+		return testidp.Fault{OAuthError: arg(ts, args, 3), EchoSecrets: true}
 	}
 	status, err := strconv.Atoi(arg(ts, args, 3))
 	ts.Check(err)
@@ -413,7 +418,7 @@ func cmdWaitServer(ts *testscript.TestScript, neg bool, args []string) {
 func checkNoSecrets(ts *testscript.TestScript, p *testidp.Provider, files []string) {
 	secrets := map[string]bool{testClientSecret: true}
 	for _, r := range p.Requests() {
-		for _, k := range []string{"code", "code_verifier", "refresh_token", "client_secret"} {
+		for _, k := range []string{"code", "code_verifier", "refresh_token", "client_secret", "device_code"} {
 			if v := r.Form.Get(k); v != "" {
 				secrets[v] = true
 			}
@@ -429,8 +434,11 @@ func checkNoSecrets(ts *testscript.TestScript, p *testidp.Provider, files []stri
 	for _, f := range files {
 		content := ts.ReadFile(f)
 		for s := range secrets {
-			if strings.Contains(content, s) {
-				ts.Fatalf("%s contains the secret %.6s...", f, s)
+			// Also as a provider may have echoed it (idp echoerror).
+			for _, form := range []string{s, url.QueryEscape(s), url.PathEscape(s), base64.StdEncoding.EncodeToString([]byte(s))} {
+				if strings.Contains(content, form) {
+					ts.Fatalf("%s contains the secret %.6s...", f, s)
+				}
 			}
 		}
 	}

@@ -15,7 +15,12 @@ type Fault struct {
 	Body        string      // raw body; "" with an OAuthError: the error as JSON
 	OAuthError  string      // e.g. "invalid_grant"
 	Description string      // error_description with OAuthError
-	Hang        bool        // answer nothing until the client gives up or Close
+	// EchoSecrets, with an OAuthError, makes error_description (and
+	// error_uri) repeat every secret the request carried, as sent and
+	// re-encoded, as a careless provider's debugging output would: see
+	// EchoSecrets.
+	EchoSecrets bool
+	Hang        bool // answer nothing until the client gives up or Close
 	// Delay holds the answer back this long (less when the client gives up
 	// or Close, and then nothing is answered). A Fault with only a Delay
 	// lets the endpoint answer as usual afterwards: a slow provider.
@@ -134,7 +139,11 @@ func (p *Provider) serveFault(w http.ResponseWriter, r *http.Request, f Fault) {
 		}
 	}
 	if body == "" && f.OAuthError != "" {
-		b, _ := json.Marshal(errorBody{Error: f.OAuthError, Description: f.Description})
+		e := errorBody{Error: f.OAuthError, Description: f.Description}
+		if f.EchoSecrets {
+			e.Description, e.URI = EchoSecrets(r.Form), "https://idp.invalid/error?"+r.Form.Encode()
+		}
+		b, _ := json.Marshal(e)
 		body = string(b)
 	}
 	w.WriteHeader(status)

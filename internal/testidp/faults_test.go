@@ -2,8 +2,12 @@ package testidp_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	"golang.org/x/oauth2"
@@ -152,4 +156,24 @@ func refresh(ctx context.Context, p *testidp.Provider, hc *http.Client, rt ...st
 	}
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, hc)
 	return cfg.TokenSource(ctx, tok).Token()
+}
+
+func TestEchoSecrets(t *testing.T) {
+	p := newProvider(t)
+	p.AddClient("pub", "")
+	rt := *exchange(t, p).RefreshToken
+	p.FailNext(testidp.PathToken, 1, testidp.Fault{OAuthError: "invalid_grant", EchoSecrets: true})
+	status, _, body := rawPost(t, p, refreshForm(rt))
+	var e struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+		URI         string `json:"error_uri"`
+	}
+	if err := json.Unmarshal([]byte(body), &e); err != nil || status != 400 || e.Error != "invalid_grant" {
+		t.Fatalf("got %d %q; want 400 invalid_grant", status, body)
+	}
+	if !strings.Contains(e.Description, "refresh_token: "+rt) || !strings.Contains(e.Description, base64.StdEncoding.EncodeToString([]byte(rt))) ||
+		!strings.Contains(e.URI, url.QueryEscape(rt)) {
+		t.Errorf("error_description %q and error_uri %q do not echo the refresh token", e.Description, e.URI)
+	}
 }

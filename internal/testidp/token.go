@@ -24,6 +24,7 @@ type oauthError struct {
 type errorBody struct {
 	Error       string `json:"error"`
 	Description string `json:"error_description,omitempty"`
+	URI         string `json:"error_uri,omitempty"`
 }
 
 type tokenBody struct {
