@@ -77,7 +77,8 @@ func (e *tokenError) Unwrap() error { return e.err }
 // for them would force a new login for nothing.
 //
 // Exchange is the exception: once a 2xx answer arrived, the single-use
-// code is spent, so an unusable one is permanent there.
+// code is spent, so an unusable one (cut off, too large, unreadable) is
+// permanent there.
 // Classify(nil) is (0, 0).
 func Classify(err error) (class Class, retryAfter time.Duration) {
 	if err == nil {
@@ -155,7 +156,7 @@ func isUnusableAnswer(err error) bool {
 // 2xx: it had the code, which works once, so trying again would only earn
 // invalid_grant after the user has long closed the page.
 func codeSpent(err error) error {
-	if te, ok := err.(*tokenError); ok && te.err != nil && isUnusableAnswer(te.err) {
+	if te, ok := err.(*tokenError); ok && te.err != nil && (isUnusableAnswer(te.err) || errors.As(te.err, new(*unreadableAnswer))) {
 		te.class = Permanent
 	}
 	return err
@@ -171,9 +172,12 @@ func wrapError(err error, sent []secret.String) error {
 func message(err error, sent []secret.String) string {
 	var re *oauth2.RetrieveError
 	var ue *url.Error
+	var ua *unreadableAnswer
 	switch {
 	case errors.As(err, &re):
 		return answerMessage(re, sent)
+	case errors.As(err, &ua):
+		return safe(ua.Error(), sent, maxErrorText)
 	case errors.As(err, &ue):
 		// url.Error's text is "Post \"TOKEN_URI\": cause"; no body in it.
 		return "token request: " + safe(ue.Error(), sent, maxErrorText)

@@ -3,6 +3,7 @@ package oauth
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -33,11 +34,11 @@ func (l lenientNumbers) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	resp.Body.Close()
-	if err != nil {
-		return nil, err
+	if err == nil && len(body) > maxBody {
+		err = errBodyTooLarge
 	}
-	if len(body) > maxBody {
-		return nil, errBodyTooLarge
+	if err != nil {
+		return nil, &unreadableAnswer{status: resp.StatusCode, err: err}
 	}
 	body = fixSeconds(body)
 	resp.Body = io.NopCloser(bytes.NewReader(body))
@@ -98,6 +99,20 @@ func parseSeconds(v json.RawMessage) (n int64, ok bool) {
 	}
 	return int64(f), true
 }
+
+// unreadableAnswer is a 2xx answer whose body could not be read whole: cut
+// off, or larger than maxBody. To an exchange it is final: the provider
+// had the code, which works once.
+type unreadableAnswer struct {
+	status int
+	err    error
+}
+
+func (e *unreadableAnswer) Error() string {
+	return fmt.Sprintf("token endpoint answered %d, but its answer could not be read: %v", e.status, e.err)
+}
+
+func (e *unreadableAnswer) Unwrap() error { return e.err }
 
 func isRangeError(err error) bool {
 	ne, ok := err.(*strconv.NumError)

@@ -3,6 +3,7 @@ package oauth
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -216,6 +217,8 @@ func TestExchangeSpentCode(t *testing.T) {
 		{"truncated", answer{body: `{"access_token":"a`}, Permanent, Transient},
 		{"empty object", answer{body: `{}`}, Permanent, Transient},
 		{"expires_in a word", answer{body: `{"access_token":"a","expires_in":"soon"}`}, Permanent, Transient},
+		{"cut off", answer{header: http.Header{"Content-Length": {"1000"}}, body: `{"access_token":"a`}, Permanent, Transient},
+		{"over 1 MiB", answer{body: `{"access_token":"` + strings.Repeat("a", maxBody) + `"}`}, Permanent, Transient},
 		{"html 404", answer{status: 404, ctype: "text/html", body: `<html>not found</html>`}, Transient, Transient},
 		{"503", answer{status: 503}, Transient, Transient},
 		{"invalid_grant", answer{status: 400, body: `{"error":"invalid_grant"}`}, Permanent, Permanent},
