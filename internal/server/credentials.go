@@ -77,7 +77,8 @@ func (s *Server) startCredentialsLocked(a *account) error {
 // commands, for reload: a command that fails leaves its account as it was
 // configured (an error is reported), unless the running account has the
 // same command, whose earlier output is then kept so that a password
-// manager that is briefly unavailable costs no token. It blocks.
+// manager that is briefly unavailable costs no token. It blocks; once ctx
+// is done it stops, reporting nothing.
 func (s *Server) resolveAll(ctx context.Context, cfg *config.Config, running map[string]*config.Account) {
 	for i, ac := range cfg.Accounts {
 		if !needsCredentials(ac) {
@@ -87,6 +88,9 @@ func (s *Server) resolveAll(ctx context.Context, cfg *config.Config, running map
 		if err == nil {
 			cfg.Accounts[i] = resolved
 			continue
+		}
+		if ctx.Err() != nil {
+			return // cancelled, not failed: the caller gives up
 		}
 		if old := running[ac.Name]; old != nil && !needsCredentials(old) &&
 			old.ClientIDCmd == ac.ClientIDCmd && old.ClientSecretCmd == ac.ClientSecretCmd {

@@ -38,6 +38,11 @@ func (s *Server) Reload(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	s.resolveAll(s.ctx, cfg, running)
+	if s.ctx.Err() != nil {
+		// The shutdown cancelled credential commands: the file was not
+		// read whole, and nothing should change now anyway.
+		return errors.New("reload abandoned: the server is shutting down")
+	}
 	s.mu.Lock()
 	s.applyConfigLocked(cfg)
 	s.mu.Unlock()

@@ -142,3 +142,44 @@ func TestReloadTellsTheNotifier(t *testing.T) {
 		}
 	})
 }
+
+// TestReloadCutOffByShutdown: a reload whose credential command the
+// shutdown cancels is abandoned, not reported as done: it installs
+// nothing, and the cancelled command is no failure for error_notify_cmd.
+func TestReloadCutOffByShutdown(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		path := credConfig(t, "pass show work")
+		cfg, err := config.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		untilCancelled := func(ctx context.Context, _ *slog.Logger, _, _ string, _ []string, _ time.Duration) ([]byte, error) {
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		h := startWith(t, Options{Config: cfg, ConfigPath: path, RunOutput: untilCancelled})
+		newer, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		newer = append(newer, `
+account "new" { auth_uri = "https://idp.example/authorize"; token_uri = "https://idp.example/token"; client_id = "n"; }`...)
+		if err := os.WriteFile(path, newer, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		answer := make(chan ctl.Response, 1)
+		go func() { answer <- h.do(ctl.Request{Cmd: ctl.CmdReload}) }()
+		synctest.Wait()
+		h.do(ctl.Request{Cmd: ctl.CmdShutdown})
+		synctest.Wait()
+		if r := <-answer; r.Kind != ctl.KindError || !strings.Contains(r.Payload, "reload abandoned") {
+			t.Errorf("reload cut off by the shutdown answered %+v; want it abandoned", r)
+		}
+		if got := h.s.status(); strings.Contains(got, "new:") {
+			t.Errorf("status = %q; the abandoned reload installed the new file", got)
+		}
+		if runs := h.runner.runs("error_notify_cmd"); len(runs) > 0 {
+			t.Errorf("error_notify_cmd ran %d times for the cancelled credential command", len(runs))
+		}
+	})
+}
