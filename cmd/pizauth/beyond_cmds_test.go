@@ -80,11 +80,11 @@ func cmdIDPDevice(ts *testscript.TestScript, neg bool, args []string) {
 	case "usercode":
 		fmt.Fprintln(ts.Stdout(), p.LastUserCode())
 	case "polls":
+		// Only the answers and intervals: when polls arrive depends on the
+		// machine's load (TestDevicePollingHonoursInterval checks the
+		// timing on the synctest clock).
 		for _, poll := range p.DevicePolls() {
-			if poll.Since < poll.Interval-250*time.Millisecond {
-				ts.Fatalf("a poll came %v after the previous one; the interval was %v", poll.Since, poll.Interval)
-			}
-			fmt.Fprintf(ts.Stdout(), "%s after %v (interval %v)\n", poll.Answer, poll.Since.Round(100*time.Millisecond), poll.Interval)
+			fmt.Fprintf(ts.Stdout(), "%s (interval %v)\n", poll.Answer, poll.Interval)
 		}
 	default:
 		ts.Fatalf("unknown idpdevice command %q", args[0])

@@ -24,8 +24,9 @@ import (
 //
 // The token endpoint answers the device_code grant with
 // authorization_pending until the user code is approved, slow_down for a
-// poll that comes sooner than the current interval (less a 250 ms allowance
-// for scheduling jitter) after the previous one or the device authorization
+// poll that comes sooner than half the current interval after the previous
+// one or the device authorization (arrival times jitter by the request's
+// own latency; a client that does not wait at all is still caught)
 // (and then adds 5 s to the interval, as RFC 8628 says clients must),
 // access_denied once denied and expired_token once expired.
 const (
@@ -53,9 +54,11 @@ type DevicePoll struct {
 	Answer   string        // the OAuth error code, or "token"
 }
 
-// earlyAllowance is how much sooner than the interval a poll may come
-// without slow_down: timers and scheduling jitter, not impatience.
-const earlyAllowance = 250 * time.Millisecond
+// earlyFraction is the part of the interval a poll must at least wait
+// to get no slow_down. Polls are spaced by when the client sends them; the
+// provider sees when they arrive, which on a loaded machine differs by each
+// request's latency: impatience, not jitter, is what it must catch.
+const earlyFraction = 2
 
 // DevicePolls returns every device_code poll so far, in order.
 func (p *Provider) DevicePolls() []DevicePoll {
@@ -190,7 +193,7 @@ func (p *Provider) devicePollLocked(f url.Values, g *deviceGrant, t time.Time) (
 	case g.denied:
 		return nil, badRequest("access_denied", "the user refused")
 	}
-	early := t.Sub(g.lastPoll) < g.interval-earlyAllowance
+	early := t.Sub(g.lastPoll) < g.interval/earlyFraction
 	g.lastPoll = t
 	switch {
 	case p.dev.slowDown > 0 || early:
