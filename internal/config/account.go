@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/pizauth-go/pizauth/internal/secret"
@@ -193,6 +194,15 @@ func (p *parser) knownURI(t token) (string, bool) {
 	return s, ok
 }
 
+// missingHint says how to give what an account is missing: a newcomer most
+// likely forgot the preset, which stands for both endpoints.
+func missingHint(missing []string) string {
+	if slices.Contains(missing, "auth_uri") || slices.Contains(missing, "token_uri") {
+		return `set provider ("microsoft" or "google") or issuer, or write out auth_uri, token_uri and client_id`
+	}
+	return "every account needs client_id or client_id_cmd"
+}
+
 // finishAccount checks an account block once it is closed.
 func (p *parser) finishAccount(st *accountState) *Error {
 	a := st.acc
@@ -215,8 +225,7 @@ func (p *parser) finishAccount(st *accountState) *Error {
 		}
 	}
 	if missing != nil {
-		return p.errorf(st.namePos, "account %q is missing %s: every account needs auth_uri, token_uri and client_id",
-			clip(a.Name), joinAnd(missing))
+		return p.errorf(st.namePos, "account %q is missing %s: %s", clip(a.Name), joinAnd(missing), missingHint(missing))
 	}
 	if hint := st.seen[aLoginHint] - 1; hint >= 0 {
 		if st.hintKeyPos >= 0 {

@@ -104,8 +104,9 @@ func TestErrors(t *testing.T) {
 		{"whitespace-only name", `account "  " {`, 1, 9, "has leading or trailing whitespace"},
 
 		// Account contents.
-		{"missing mandatory", "\naccount \"a\" {\n auth_uri = \"https://i/a\";\n}\n", 2, 9, `account "a" is missing token_uri and client_id: every account needs auth_uri, token_uri and client_id`},
-		{"empty account", `account "x" {}`, 1, 9, "is missing auth_uri, token_uri and client_id"},
+		{"missing mandatory", "\naccount \"a\" {\n auth_uri = \"https://i/a\";\n}\n", 2, 9, `account "a" is missing token_uri and client_id: set provider ("microsoft" or "google") or issuer, or write out auth_uri, token_uri and client_id`},
+		{"empty account", `account "x" {}`, 1, 9, "is missing auth_uri, token_uri and client_id: set provider"},
+		{"only client_id missing", "account \"x\" {\n auth_uri = \"https://i/a\";\n token_uri = \"https://i/t\";\n}\n", 1, 9, `account "x" is missing client_id: every account needs client_id or client_id_cmd`},
 		{"empty client_id", "account \"a\" {\n client_id = \"\";", 2, 14, "client_id must not be empty"},
 		{"relative URI", "account \"a\" {\n auth_uri = \"login.example.com/authorize\";", 2, 13, `auth_uri "login.example.com/authorize" is not an absolute URI: it must start with https:// or http://`},
 		{"ftp URI", "account \"a\" {\n token_uri = \"ftp://i/t\";", 2, 15, `token_uri "ftp://i/t" must be an http or https URI, not "ftp"`},
