@@ -34,8 +34,10 @@ type infoJSON struct {
 
 // json returns in as the original prints it: one line of compact JSON, the
 // keys sorted, https_pub_key only when HTTPS is on. It is written by hand
-// so that the client need not link encoding/json (see internal/daemon); a
-// test checks it against encoding/json.
+// because encoding/json cannot print what the original's serde_json does
+// (it always escapes U+2028 and U+2029), and so that the client links no
+// encoding/json (TestClientDeps; bench/NOTES.md has the figures); a test
+// and a fuzzer check it against encoding/json.
 func (in infoJSON) json() string {
 	var b strings.Builder
 	field := func(key, val string) {

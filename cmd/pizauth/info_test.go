@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net"
@@ -15,8 +14,7 @@ import (
 	"github.com/pizauth-go/pizauth/internal/testtool"
 )
 
-// oddStrings exercise every escape of jsonString and every padding of
-// base64Std.
+// oddStrings exercise every escape of jsonString.
 var oddStrings = []string{
 	"", "a", "ab", "abc", "abcd", `"quoted" \back\slash`, "\b\f\n\r\t\x00\x01\x1f\x7f",
 	"<script>&amp;</script>", "\u2028\u2029", "caf\xc3", "\xff\xfe", "日本語 🙂", "/run/user/1000/pizauth",
@@ -58,25 +56,6 @@ func FuzzJSONString(f *testing.F) {
 		}
 		if got, want := jsonString(s), serdeJSON(t, s); got != want {
 			t.Errorf("jsonString(%q) = %s; want %s", s, got, want)
-		}
-	})
-}
-
-func TestBase64MatchesEncodingBase64(t *testing.T) {
-	for _, s := range oddStrings {
-		if got, want := base64Std(s), base64.StdEncoding.EncodeToString([]byte(s)); got != want {
-			t.Errorf("base64Std(%q) = %s; want %s", s, got, want)
-		}
-	}
-}
-
-func FuzzBase64(f *testing.F) {
-	for _, s := range oddStrings {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		if got, want := base64Std(s), base64.StdEncoding.EncodeToString([]byte(s)); got != want {
-			t.Errorf("base64Std(%q) = %s; want %s", s, got, want)
 		}
 	})
 }

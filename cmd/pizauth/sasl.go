@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -52,29 +53,7 @@ func saslResponse(r saslRequest, token string) (string, error) {
 	default:
 		s = "n,a=" + gs2Name(r.user) + ",\x01auth=Bearer " + token + "\x01\x01"
 	}
-	return base64Std(s), nil
-}
-
-// base64Std is the standard base64 encoding of s, with padding (RFC 4648 §4).
-// It is written by hand so that the client need not link encoding/base64,
-// whose tables every pizauth start would build (see internal/daemon); a
-// test checks it against encoding/base64.
-func base64Std(s string) string {
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-	b := make([]byte, 0, (len(s)+2)/3*4)
-	for ; len(s) >= 3; s = s[3:] {
-		v := uint(s[0])<<16 | uint(s[1])<<8 | uint(s[2])
-		b = append(b, alphabet[v>>18&63], alphabet[v>>12&63], alphabet[v>>6&63], alphabet[v&63])
-	}
-	switch len(s) {
-	case 1:
-		v := uint(s[0]) << 16
-		b = append(b, alphabet[v>>18&63], alphabet[v>>12&63], '=', '=')
-	case 2:
-		v := uint(s[0])<<16 | uint(s[1])<<8
-		b = append(b, alphabet[v>>18&63], alphabet[v>>12&63], alphabet[v>>6&63], '=')
-	}
-	return string(b)
+	return base64.StdEncoding.EncodeToString([]byte(s)), nil
 }
 
 // gs2Name escapes an authorisation identity for a GS2 header (RFC 5801):
