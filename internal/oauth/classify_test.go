@@ -24,6 +24,8 @@ func TestClassifyStatuses(t *testing.T) {
 		{"oauth invalid_grant", "", `{"error":"invalid_grant"}`, true},
 		{"oauth invalid_client", "", `{"error":"invalid_client","error_description":"bad"}`, true},
 		{"oauth unauthorized_client, form", "application/x-www-form-urlencoded", `error=unauthorized_client`, true},
+		{"oauth invalid_grant, json as text/plain", "text/plain", `{"error":"invalid_grant"}`, true},
+		{"oauth invalid_grant, json as text/plain with charset", "text/plain; charset=utf-8", `{"error":"invalid_grant","error_description":"gone"}`, true},
 		{"truncated json", "", `{"error":"inv`, false},
 		{"empty json", "", `{}`, false},
 		{"error code with a newline", "", `{"error":"invalid_grant\n"}`, false},

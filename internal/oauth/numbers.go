@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -19,17 +20,27 @@ const maxSeconds = math.MaxInt32
 // secondsFields are the answer fields that x/oauth2 reads as whole seconds.
 var secondsFields = []string{"expires_in", "interval", "refresh_token_expires_in"}
 
-// lenientNumbers sits under x/oauth2 and rewrites the seconds fields of a
-// 2xx JSON answer into what it can read: an integer between 0 and
-// maxSeconds. Providers send 3599.0, 1e3 or "3600"; x/oauth2 refuses the
-// first two in token answers and all three in device answers, and a
-// refused answer to a code exchange has spent the single-use code.
+// lenientNumbers sits under x/oauth2 and rewrites what it would misread.
+//
+// The seconds fields of a 2xx JSON answer become what it can read: an
+// integer between 0 and maxSeconds. Providers send 3599.0, 1e3 or "3600";
+// x/oauth2 refuses the first two in token answers and all three in device
+// answers, and a refused answer to a code exchange has spent the
+// single-use code.
+//
+// A JSON object labelled text/plain, which x/oauth2 reads as a form (and
+// so finds neither a token nor an OAuth error in it), is labelled
+// application/json: the original pizauth reads answers as JSON whatever
+// their label, and some providers send their tokens and their
+// invalid_grant so.
+//
 // Anything else passes through untouched.
 type lenientNumbers struct{ base http.RoundTripper }
 
 func (l lenientNumbers) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := l.base.RoundTrip(req)
-	if err != nil || resp.StatusCode/100 != 2 {
+	ok := err == nil && resp.StatusCode/100 == 2
+	if err != nil || !ok && !isTextPlain(resp.Header) {
 		return resp, err
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
@@ -37,14 +48,34 @@ func (l lenientNumbers) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err == nil && len(body) > maxBody {
 		err = errBodyTooLarge
 	}
-	if err != nil {
+	switch {
+	case err != nil && ok:
 		return nil, &unreadableAnswer{status: resp.StatusCode, err: err}
+	case err != nil:
+		return nil, err
 	}
-	body = fixSeconds(body)
+	if isTextPlain(resp.Header) && isJSONObject(body) {
+		resp.Header.Set("Content-Type", "application/json")
+	}
+	if ok {
+		body = fixSeconds(body)
+	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	resp.ContentLength = int64(len(body))
 	resp.Header.Del("Content-Length")
 	return resp, nil
+}
+
+// isTextPlain reports whether h labels its body text/plain.
+func isTextPlain(h http.Header) bool {
+	t, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
+	return t == "text/plain"
+}
+
+// isJSONObject reports whether body is one JSON object.
+func isJSONObject(body []byte) bool {
+	b := bytes.TrimSpace(body)
+	return len(b) > 0 && b[0] == '{' && json.Valid(b)
 }
 
 // fixSeconds returns body with its seconds fields made integers, or body

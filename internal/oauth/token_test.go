@@ -240,6 +240,21 @@ func TestExchangeSpentCode(t *testing.T) {
 
 // TestExchangeFloatExpiresIn: a float expires_in is a token, not a
 // failure that spends the code (issue 18 item 11).
+// TestJSONAsTextPlain: a token answer in JSON labelled text/plain is read
+// as JSON; x/oauth2 reads text/plain as a form, found no access_token and
+// the code was spent.
+func TestJSONAsTextPlain(t *testing.T) {
+	e := newEndpoint(t, answer{ctype: "text/plain;charset=UTF-8", body: okAnswer})
+	tok, err := new(Client).Exchange(t.Context(), e.params(), "code", "verifier")
+	if err != nil || tok.Access != "at1" || tok.Refresh != "rt2" || tok.ExpiresIn != time.Hour {
+		t.Fatalf("Exchange = %+v, %v; want at1, rt2, 1h", tok, err)
+	}
+	form := newEndpoint(t, answer{ctype: "text/plain", body: "access_token=at3&token_type=bearer&expires_in=60"})
+	if tok, err := new(Client).Refresh(t.Context(), form.params(), "rt"); err != nil || tok.Access != "at3" {
+		t.Fatalf("Refresh with a form as text/plain = %+v, %v; want at3", tok, err)
+	}
+}
+
 func TestExchangeFloatExpiresIn(t *testing.T) {
 	e := newEndpoint(t, answer{body: `{"access_token":"at1","token_type":"Bearer","expires_in":3599.0,"refresh_token":"rt1"}`})
 	tok, err := new(Client).Exchange(t.Context(), e.params(), "code", "verifier")
