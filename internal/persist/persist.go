@@ -9,12 +9,15 @@
 // is never overwritten before it has been read successfully (a locked
 // password manager at start must not wipe the saved tokens), and when a
 // write that drops a token (revoke, invalidation) fails, the old file is
-// removed, so that a restart cannot bring that token back.
+// removed, so that a restart cannot bring that token back. A third keeps
+// them from being overwritten by another server: one server at a time uses
+// a file (see lockFile).
 package persist
 
 import (
 	"context"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -101,6 +104,10 @@ type Persister struct {
 	dirty    bool            // a change is not on disk yet
 	dropped  map[string]bool // accounts whose token was dropped since the last write
 	failing  bool            // the last write failed (and was reported)
+	lock     *os.File        // the lock of lockedFile (see lockFile), or nil
+	// lockedFile is the persist_file whose lock is held. Only Configure
+	// and Close, which are never called at once, change lock and it.
+	lockedFile string
 }
 
 // New returns a persister with persistence off until Configure.
@@ -188,8 +195,10 @@ func (p *Persister) Close() {
 			time.Sleep(closeDelay)
 		}
 		if p.save() == nil {
+			p.holdLock("")
 			return
 		}
 	}
 	p.log.Error("persist_file: the last token changes could not be saved before the server stopped")
+	p.holdLock("")
 }

@@ -220,3 +220,29 @@ func TestCloseWritesTheLastChange(t *testing.T) {
 		}
 	})
 }
+
+// TestOneServerPerFile configures a second persister (another server) for
+// the file of a running one: it is refused, since each would overwrite the
+// other's state and bring back what the other revoked, until the first has
+// stopped.
+func TestOneServerPerFile(t *testing.T) {
+	f := newFixture(t)
+	stop := f.run(t)
+	f.host.set("first")
+	f.p.Changed()
+	second := New(Options{Host: &fakeHost{state: "second"}, Output: f.identity})
+	err := second.Configure(t.Context(), f.settings)
+	if !errors.Is(err, errInUse) {
+		t.Fatalf("second Configure of one file: %v; want %v", err, errInUse)
+	}
+	second.Changed()
+	second.Close()
+	stop()
+	if got := f.onDisk(t); got != "first" {
+		t.Errorf("on disk: %q; want the first server's %q", got, "first")
+	}
+	if err := second.Configure(t.Context(), f.settings); err != nil {
+		t.Fatalf("Configure once the first server stopped: %v", err)
+	}
+	second.Close()
+}

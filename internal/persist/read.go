@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 )
 
@@ -27,7 +28,7 @@ func (p *Persister) Configure(ctx context.Context, s Settings) error {
 		p.state, p.dirty, p.dropped = fileOff, false, make(map[string]bool)
 		p.gen++
 		p.mu.Unlock()
-		return nil
+		return p.holdLock("")
 	case same && p.state == fileLoaded:
 		p.dirty = true
 		p.mu.Unlock()
@@ -44,10 +45,17 @@ func (p *Persister) Configure(ctx context.Context, s Settings) error {
 	return p.open(ctx, gen, s)
 }
 
-// open checks and reads s.File, then restores it in the background.
+// open checks, locks and reads s.File, then restores it in the background.
 func (p *Persister) open(ctx context.Context, gen uint64, s Settings) error {
-	if err := CheckDir(filepath.Dir(s.File)); err != nil {
+	dir := filepath.Dir(s.File)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("persist_file: %w", err)
+	}
+	if err := CheckDir(dir); err != nil {
+		return fmt.Errorf("persist_file: %w", err)
+	}
+	if err := p.holdLock(s.File); err != nil {
+		return fmt.Errorf("persist_file %q: %w", s.File, err)
 	}
 	RemoveStaleTemps(s.File, p.log)
 	sealed, err := ReadFile(s.File)
@@ -134,4 +142,31 @@ func (p *Persister) droppedSinceWrite(account string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.dropped[account]
+}
+
+// holdLock makes the lock held that of file ("": none), taking it if it is
+// not held yet and releasing that of any other file. A file whose lock
+// another server holds is neither read nor written: its lock is not held.
+func (p *Persister) holdLock(file string) error {
+	p.mu.Lock()
+	old, oldFile := p.lock, p.lockedFile
+	p.mu.Unlock()
+	if old != nil && oldFile == file {
+		return nil
+	}
+	var f *os.File
+	var err error
+	if file != "" {
+		f, err = lockFile(file)
+	}
+	p.mu.Lock()
+	p.lock, p.lockedFile = f, ""
+	if f != nil {
+		p.lockedFile = file
+	}
+	p.mu.Unlock()
+	if old != nil {
+		old.Close() // releases its lock
+	}
+	return err
 }
