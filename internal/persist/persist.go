@@ -102,6 +102,9 @@ type Persister struct {
 	gen      uint64 // bumped when the file changes: late reads are ignored
 	state    fileState
 	dirty    bool            // a change is not on disk yet
+	changes  uint64          // bumped by every change
+	written  uint64          // how many of changes are on disk, or can no longer come back
+	saved    chan struct{}   // closed and replaced when written grows
 	dropped  map[string]bool // accounts whose token was dropped since the last write
 	failing  bool            // the last write failed (and was reported)
 	lock     *os.File        // the lock of lockedFile (see lockFile), or nil
@@ -113,7 +116,7 @@ type Persister struct {
 // New returns a persister with persistence off until Configure.
 func New(o Options) *Persister {
 	p := &Persister{host: o.Host, log: o.Logger, output: o.Output, write: o.Write, goFunc: o.Go,
-		wake: make(chan struct{}, 1), dropped: make(map[string]bool)}
+		wake: make(chan struct{}, 1), dropped: make(map[string]bool), saved: make(chan struct{})}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
@@ -142,8 +145,42 @@ func (p *Persister) changed(dropped string) {
 		p.dropped[dropped] = true
 	}
 	p.dirty = true
+	p.changes++
 	p.mu.Unlock()
 	p.kick()
+}
+
+// Flush waits until every change recorded before it is on disk, or at
+// least can no longer be undone by a restart (the old file was removed
+// because the write failed), or until ctx is done. It does not wait while
+// the file is not written: persistence off, or the file not read back yet
+// (the read back skips the accounts dropped meanwhile).
+func (p *Persister) Flush(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	target := p.changes
+	for p.state == fileLoaded && p.written < target {
+		saved := p.saved
+		p.mu.Unlock()
+		select {
+		case <-saved:
+		case <-ctx.Done():
+			p.mu.Lock()
+			return context.Cause(ctx)
+		}
+		p.mu.Lock()
+	}
+	return nil
+}
+
+// writtenLocked records that the changes up to upto are on disk, and wakes
+// Flush.
+func (p *Persister) writtenLocked(upto uint64) {
+	if upto > p.written {
+		p.written = upto
+		close(p.saved)
+		p.saved = make(chan struct{})
+	}
 }
 
 // Reading reports whether the file is being read back.

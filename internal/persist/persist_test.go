@@ -54,16 +54,24 @@ func (h *fakeHost) reports() []string {
 	return append([]string(nil), h.reported...)
 }
 
-// faultyDisk writes with WriteFileAtomic unless full is set.
+// faultyDisk writes with WriteFileAtomic unless full is set, once gate
+// (when not nil) is closed.
 type faultyDisk struct {
-	mu     sync.Mutex // guards full and writes
+	mu     sync.Mutex // guards full, gate and writes
 	full   bool
+	gate   chan struct{}
 	writes int
 }
 
 var errDiskFull = errors.New("no space left on device")
 
 func (d *faultyDisk) write(path string, data []byte) error {
+	d.mu.Lock()
+	gate := d.gate
+	d.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.writes++
@@ -77,6 +85,12 @@ func (d *faultyDisk) setFull(full bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.full = full
+}
+
+func (d *faultyDisk) setGate(gate chan struct{}) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.gate = gate
 }
 
 func (d *faultyDisk) count() int {
@@ -245,4 +259,76 @@ func TestOneServerPerFile(t *testing.T) {
 		t.Fatalf("Configure once the first server stopped: %v", err)
 	}
 	second.Close()
+}
+
+// TestFlushWaitsForTheWrite drops a token while the disk is slow: Flush
+// returns only once the file no longer holds it, and at once when the
+// failed write had the old file removed instead.
+func TestFlushWaitsForTheWrite(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t)
+		stop := f.run(t)
+		defer stop()
+		f.host.set("work=token")
+		f.p.Changed()
+		synctest.Wait()
+		gate := make(chan struct{})
+		f.disk.setGate(gate)
+		f.host.set("")
+		f.p.Dropped("work")
+		flushed := make(chan error, 1)
+		go func() { flushed <- f.p.Flush(t.Context()) }()
+		synctest.Wait()
+		select {
+		case err := <-flushed:
+			t.Fatalf("Flush returned (%v) while the write was held", err)
+		default:
+		}
+		close(gate)
+		if err := <-flushed; err != nil {
+			t.Fatalf("Flush: %v", err)
+		}
+		if got := f.onDisk(t); got != "" {
+			t.Errorf("on disk once Flush returned: %q; want the empty state", got)
+		}
+
+		f.host.set("home=token")
+		f.p.Changed()
+		synctest.Wait()
+		f.disk.setFull(true)
+		f.host.set("")
+		f.p.Dropped("home")
+		if err := f.p.Flush(t.Context()); err != nil {
+			t.Fatalf("Flush with a full disk: %v", err)
+		}
+		if _, err := os.Stat(f.settings.File); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("persist_file once Flush returned on a full disk: %v; want it removed", err)
+		}
+	})
+}
+
+// TestFlushDoesNotWaitForTheReadBack: while persist_identity_cmd runs,
+// nothing is written, and Flush (revoke) does not wait for it.
+func TestFlushDoesNotWaitForTheReadBack(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t)
+		if err := WriteFileAtomic(f.settings.File, []byte("not age")); err != nil {
+			t.Fatal(err)
+		}
+		hold := make(chan struct{})
+		f.p = New(Options{Host: f.host, Write: f.disk.write, Output: func(ctx context.Context, _ *slog.Logger, _, _ string, _ []string, _ time.Duration) ([]byte, error) {
+			select {
+			case <-hold:
+			case <-ctx.Done():
+			}
+			return nil, errors.New("locked")
+		}})
+		stop := f.run(t)
+		defer stop()
+		defer close(hold)
+		f.p.Dropped("work")
+		if err := f.p.Flush(t.Context()); err != nil {
+			t.Errorf("Flush during the read back: %v", err)
+		}
+	})
 }

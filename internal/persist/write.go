@@ -18,13 +18,14 @@ func (p *Persister) save() error {
 		p.mu.Unlock()
 		return nil
 	}
-	s, dropped := p.settings, p.dropped
+	s, dropped, upto := p.settings, p.dropped, p.changes
 	p.dirty, p.dropped = false, make(map[string]bool)
 	p.mu.Unlock()
 
 	err := p.writeState(s)
 	p.mu.Lock()
 	if err == nil {
+		p.writtenLocked(upto)
 		recovered := p.failing
 		p.failing = false
 		p.mu.Unlock()
@@ -36,7 +37,9 @@ func (p *Persister) save() error {
 	}
 	p.dirty = true
 	removed := len(dropped) > 0 && p.removeLocked(s.File)
-	if !removed {
+	if removed {
+		p.writtenLocked(upto) // what was dropped cannot come back
+	} else {
 		for name := range dropped {
 			p.dropped[name] = true
 		}

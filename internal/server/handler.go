@@ -25,7 +25,11 @@ func (s *Server) Handle(ctx context.Context, req ctl.Request) ctl.Response {
 	case ctl.CmdRefresh:
 		return s.awaitURL(ctx, req, s.refresh)
 	case ctl.CmdRevoke:
-		return s.revoke(req.Account)
+		r := s.revoke(req.Account)
+		if r.Kind == ctl.KindOK {
+			s.awaitDropSaved(ctx)
+		}
+		return r
 	case ctl.CmdStatus:
 		return ok(s.status())
 	case ctl.CmdStatusJSON:

@@ -56,6 +56,22 @@ func (s *Server) heldBackLocked(a *account) bool {
 	return a.phase == phaseNone && s.persister.Reading()
 }
 
+// dropSaveWait bounds how long revoke waits for persist_file to be
+// written: a disk that takes longer is failing, and the persister, which
+// retries, reports it.
+const dropSaveWait = 3 * time.Second
+
+// awaitDropSaved waits, dropSaveWait at most, until a token just revoked
+// can no longer come back from persist_file: `pizauth revoke` that has
+// answered is not undone by a crash or kill -9 right after it.
+func (s *Server) awaitDropSaved(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, dropSaveWait)
+	defer cancel()
+	if err := s.persister.Flush(ctx); err != nil {
+		s.log.Warn("revoke: persist_file not written yet; a crash now would bring the token back", "err", err)
+	}
+}
+
 // tokenChangedLocked tells the persister of a token event.
 func (s *Server) tokenChangedLocked(account, kind string) {
 	if kind == eventRevoked || kind == eventInvalidated {

@@ -185,6 +185,27 @@ func TestPersistAfterTokenChanges(t *testing.T) {
 	})
 }
 
+// TestPersistRevokeAnswersOnceSaved revokes a token and, the moment
+// revoke has answered, looks at persist_file as a restart after a crash or
+// kill -9 would: the token must be gone from it already.
+func TestPersistRevokeAnswersOnceSaved(t *testing.T) {
+	f := newPersistFixture(t)
+	synctest.Test(t, func(t *testing.T) {
+		h, _ := startPersisting(t, f.cfg, &identity{id: f.id})
+		h.authorise("work")
+		synctest.Wait()
+		if got := f.decrypt(t); len(got) != 1 {
+			t.Fatalf("got %q in persist_file; want the work token", names(got))
+		}
+		if r := h.do(ctl.Request{Cmd: ctl.CmdRevoke, Account: "work"}); r.Kind != ctl.KindOK {
+			t.Fatalf("revoke = %+v", r)
+		}
+		if got := f.decrypt(t); len(got) != 0 {
+			t.Errorf("got %q in persist_file as revoke answered; want nothing", names(got))
+		}
+	})
+}
+
 // TestPersistLastChangeAtShutdown revokes a token after the server's
 // context is done, as a request served during shutdown does: the revoke
 // still reaches the disk.
