@@ -90,7 +90,7 @@ func echo(b *testing.B) *target {
 			}()
 		}
 	}()
-	return &target{c: &ctl.Client{Socket: ln.Addr().String()}, req: ctl.Request{Cmd: ctl.KindToken}}
+	return &target{c: &ctl.Client{Socket: ln.Addr().String()}, req: ctl.Request{Cmd: ctl.Cmd(ctl.KindToken)}}
 }
 
 // report adds the p50 and p99 of pizauth's and echo's round trips, in µs,

@@ -38,7 +38,7 @@ func TestParseWait(t *testing.T) {
 func TestShowRequest(t *testing.T) {
 	tests := []struct {
 		value    map[string]string
-		cmd      string
+		cmd      ctl.Cmd
 		wait     time.Duration
 		minValid time.Duration
 	}{

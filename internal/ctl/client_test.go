@@ -173,7 +173,7 @@ func TestClientWaitsForFullQueue(t *testing.T) {
 	go func() {
 		resp, err := (&Client{Socket: path}).Status()
 		if err == nil && resp != (Response{KindOK, "late"}) {
-			err = errors.New("unexpected answer " + resp.Kind + ":" + resp.Payload)
+			err = errors.New("unexpected answer " + string(resp.Kind) + ":" + resp.Payload)
 		}
 		done <- err
 	}()

@@ -21,42 +21,48 @@ import (
 	"unicode/utf8"
 )
 
+// A Cmd is a request's command, the word before the first ':' on the wire.
+type Cmd string
+
 // Commands a client can send.
 const (
-	CmdDump     = "dump"
-	CmdInfo     = "info"
-	CmdReload   = "reload"
-	CmdRefresh  = "refresh"
-	CmdRestore  = "restore"
-	CmdRevoke   = "revoke"
-	CmdShow     = "showtoken"
-	CmdShutdown = "shutdown"
-	CmdStatus   = "status"
+	CmdDump     Cmd = "dump"
+	CmdInfo     Cmd = "info"
+	CmdReload   Cmd = "reload"
+	CmdRefresh  Cmd = "refresh"
+	CmdRestore  Cmd = "restore"
+	CmdRevoke   Cmd = "revoke"
+	CmdShow     Cmd = "showtoken"
+	CmdShutdown Cmd = "shutdown"
+	CmdStatus   Cmd = "status"
 	// CmdStatusJSON is ours, not the original's: status as a JSON array.
-	CmdStatusJSON = "statusjson"
+	CmdStatusJSON Cmd = "statusjson"
 	// CmdShowWait is ours: show that waits for a usable token
 	// (`show --wait`, `--min-valid`). Its argument is
 	// "withurl|withouturl <wait ms> <min-valid ms> <account>".
-	CmdShowWait = "showwait"
+	CmdShowWait Cmd = "showwait"
 	// CmdShowFresh is ours: showwait that waits only for the refresh of a
 	// token (`show --min-valid` without --wait); without a token it answers
 	// as showtoken does, at once. Its argument is showwait's.
-	CmdShowFresh = "showfresh"
+	CmdShowFresh Cmd = "showfresh"
 	// CmdComplete is ours: finish an authorisation with the address the
 	// browser was redirected to (`pizauth complete`). Its argument is
 	// "<address> <account>": an address has no spaces, an account name may.
 	// The server answers once the code has been exchanged, within
 	// CompleteWait.
-	CmdComplete = "complete"
+	CmdComplete Cmd = "complete"
 )
+
+// A Kind is an answer's kind, the word before the first ':' on the wire.
+type Kind string
 
 // Kinds of answer the server gives.
 const (
-	KindOK        = "ok"
-	KindError     = "error"
-	KindPending   = "pending"
-	KindScheduled = "scheduled"
-	KindToken     = "access_token"
+	KindOK        Kind = "ok"
+	KindError     Kind = "error"
+	KindPending   Kind = "pending"
+	KindScheduled Kind = "scheduled"
+	KindToken     Kind = "access_token"
 )
 
 // Size limits of a whole encoded request.
@@ -142,7 +148,7 @@ func DecodeServerInfo(payload string) (ServerInfo, error) {
 
 // Request is one decoded client request.
 type Request struct {
-	Cmd     string // one of the Cmd constants
+	Cmd     Cmd
 	Account string // refresh, revoke, showtoken, showwait, complete
 	WithURL bool   // refresh, showtoken, showwait
 	Data    []byte // restore; complete: the address
@@ -248,7 +254,7 @@ func DecodeRequest(b []byte) (Request, error) {
 
 // decodeShowWait parses the argument of showwait or showfresh (cmd):
 // "withurl|withouturl <wait ms> <min-valid ms> <account>".
-func decodeShowWait(cmd string, arg []byte) (Request, error) {
+func decodeShowWait(cmd Cmd, arg []byte) (Request, error) {
 	r := Request{Cmd: cmd}
 	fields := bytes.SplitN(arg, []byte{' '}, 4)
 	if len(fields) != 4 {
@@ -314,11 +320,11 @@ func millis(b []byte) (time.Duration, error) {
 }
 
 // command returns the Cmd constant spelled by b, or "" (without allocating).
-func command(b []byte) string {
-	for _, c := range [...]string{CmdShow, CmdRefresh, CmdStatus, CmdRevoke, CmdDump,
+func command(b []byte) Cmd {
+	for _, c := range [...]Cmd{CmdShow, CmdRefresh, CmdStatus, CmdRevoke, CmdDump,
 		CmdInfo, CmdReload, CmdRestore, CmdShutdown, CmdStatusJSON, CmdShowWait, CmdShowFresh,
 		CmdComplete} {
-		if string(b) == c {
+		if string(b) == string(c) {
 			return c
 		}
 	}
@@ -326,7 +332,7 @@ func command(b []byte) string {
 }
 
 // account checks an account-name argument of cmd.
-func account(cmd string, b []byte) (string, error) {
+func account(cmd Cmd, b []byte) (string, error) {
 	switch {
 	case len(b) == 0:
 		return "", fmt.Errorf("%s needs an account name", cmd)
@@ -347,7 +353,7 @@ func clip(b []byte) []byte {
 
 // Response is one answer from the server.
 type Response struct {
-	Kind    string // one of the Kind constants
+	Kind    Kind
 	Payload string // may be binary (dump)
 }
 
@@ -369,8 +375,8 @@ func DecodeResponse(b []byte) (Response, error) {
 		return Response{}, errors.New("malformed answer: no ':' after the kind")
 	}
 	kind := b[:i]
-	for _, k := range [...]string{KindToken, KindOK, KindError, KindPending, KindScheduled} {
-		if string(kind) == k {
+	for _, k := range [...]Kind{KindToken, KindOK, KindError, KindPending, KindScheduled} {
+		if string(kind) == string(k) {
 			return Response{Kind: k, Payload: string(b[i+1:])}, nil
 		}
 	}

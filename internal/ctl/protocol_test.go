@@ -225,7 +225,7 @@ func FuzzDecodeServerInfo(f *testing.F) {
 
 func TestRequestWaits(t *testing.T) {
 	for _, tt := range []struct {
-		cmd  string
+		cmd  Cmd
 		want bool
 	}{
 		{CmdShow, false}, {CmdStatus, false}, {CmdRestore, false}, {CmdRefresh, false},

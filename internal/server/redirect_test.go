@@ -18,7 +18,7 @@ func TestRedirectHandling(t *testing.T) {
 		callback   func(state string) redirect.Callback
 		wantStatus int
 		wantPage   string
-		wantKind   string // what show answers afterwards
+		wantKind   ctl.Kind // what show answers afterwards
 		exchanges  int
 	}{
 		{"code", redirectFor, 200, pageProcessing, ctl.KindToken, 1},
@@ -155,7 +155,7 @@ func TestRevokeCancelsPendingRequest(t *testing.T) {
 func TestUnknownAccount(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := start(t, testConfig(testAccount("work")))
-		for _, cmd := range []string{ctl.CmdShow, ctl.CmdRefresh, ctl.CmdRevoke} {
+		for _, cmd := range []ctl.Cmd{ctl.CmdShow, ctl.CmdRefresh, ctl.CmdRevoke} {
 			r := h.do(ctl.Request{Cmd: cmd, Account: "nope"})
 			if r.Kind != ctl.KindError || r.Payload != "No account 'nope'" {
 				t.Errorf("%s nope = %+v; want error No account 'nope'", cmd, r)

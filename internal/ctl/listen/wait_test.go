@@ -16,14 +16,14 @@ import (
 // status requests until release is closed; it reports each request it
 // starts on entered and each wait it ends, with its cause, on ended.
 type waitHandler struct {
-	entered chan string
+	entered chan ctl.Cmd
 	ended   chan error
 	release chan struct{}
 }
 
 func newWaitHandler() *waitHandler {
 	const n = 1000 // more than any test sends
-	return &waitHandler{entered: make(chan string, n), ended: make(chan error, n), release: make(chan struct{})}
+	return &waitHandler{entered: make(chan ctl.Cmd, n), ended: make(chan error, n), release: make(chan struct{})}
 }
 
 func (w *waitHandler) Handle(ctx context.Context, r ctl.Request) ctl.Response {
@@ -36,7 +36,7 @@ func (w *waitHandler) Handle(ctx context.Context, r ctl.Request) ctl.Response {
 	case ctl.CmdStatus:
 		<-w.release
 	}
-	return ctl.Response{Kind: ctl.KindOK, Payload: r.Cmd}
+	return ctl.Response{Kind: ctl.KindOK, Payload: string(r.Cmd)}
 }
 
 // expect waits for n requests to enter the handler; the timeout only
