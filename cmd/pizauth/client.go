@@ -17,11 +17,11 @@ const msgUnavailable = "Access token unavailable until authorised"
 
 // newClient returns a client for the server's socket.
 func newClient() (*ctl.Client, error) {
-	dir, err := paths.RuntimeDir(os.Getenv)
+	sock, err := paths.Socket(os.Getenv)
 	if err != nil {
 		return nil, bareError{err}
 	}
-	return &ctl.Client{Socket: dir + "/" + paths.SocketName}, nil
+	return &ctl.Client{Socket: sock}, nil
 }
 
 // request sends req and returns the answer; an error answer becomes an

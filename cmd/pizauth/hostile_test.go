@@ -209,7 +209,7 @@ func sendAndClose(ts *testscript.TestScript, network, addr string, payload []byt
 
 // redirectPort asks the running server for its HTTP port.
 func redirectPort(ts *testscript.TestScript) string {
-	in, _, err := serverInfo(runtimeDir(ts))
+	in, _, err := serverInfo(filepath.Join(runtimeDir(ts), paths.SocketName))
 	ts.Check(err)
 	return in.HTTPPort
 }

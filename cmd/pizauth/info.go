@@ -116,7 +116,11 @@ func cmdInfo(p getopt.Args) error {
 		return bareError{err}
 	}
 	in.CacheDirectory = utf8Path(dir)
-	srv, answered, err := serverInfo(dir)
+	sock, err := paths.Socket(os.Getenv)
+	if err != nil {
+		return bareError{err}
+	}
+	srv, answered, err := serverInfo(sock)
 	switch {
 	case err == nil:
 		in.ServerRunning, in.ServerInfo = true, srv
@@ -151,11 +155,11 @@ func infoConfigFile(p getopt.Args, srv *ctl.ServerInfo) (string, error) {
 	return cmdline.ConfigFile(p.Value["config"])
 }
 
-// serverInfo asks the server in dir about itself; answered reports whether
+// serverInfo asks the server on socket about itself; answered reports whether
 // a server answered at all, even if not with its details.
-func serverInfo(dir string) (in *ctl.ServerInfo, answered bool, err error) {
-	c := &ctl.Client{Socket: dir + "/" + paths.SocketName}
-	resp, err := c.Info()
+func serverInfo(socket string) (in *ctl.ServerInfo, answered bool, err error) {
+	c := &ctl.Client{Socket: socket}
+	resp, err := c.Do(ctl.Request{Cmd: ctl.CmdInfo})
 	if err != nil {
 		return nil, false, err
 	}

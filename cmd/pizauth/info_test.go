@@ -125,11 +125,11 @@ func TestServerInfoFromAnotherVersion(t *testing.T) {
 			c.Close()
 		}
 	}()
-	in, answered, err := serverInfo(dir)
+	in, answered, err := serverInfo(filepath.Join(dir, paths.SocketName))
 	if in != nil || !answered || err == nil {
 		t.Errorf("got %+v, answered %v, %v; want no details, answered, an error", in, answered, err)
 	}
-	if _, answered, err := serverInfo(filepath.Join(dir, "none")); answered || err == nil {
+	if _, answered, err := serverInfo(filepath.Join(dir, "none", paths.SocketName)); answered || err == nil {
 		t.Errorf("no server: got answered %v, %v", answered, err)
 	}
 }

@@ -68,6 +68,15 @@ func RuntimeDir(getenv func(string) string) (string, error) {
 	return filepath.Join(tmp, runtimePrefix+name, runtimeLeaf), nil
 }
 
+// Socket returns the control socket's path: pizauth.sock in RuntimeDir.
+func Socket(getenv func(string) string) (string, error) {
+	dir, err := RuntimeDir(getenv)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, SocketName), nil
+}
+
 // lookupUID returns the login name of uid from /etc/passwd; replaceable in
 // tests. It reads the file itself rather than using os/user, whose cgo
 // version would make every client a dynamically linked program (a slower

@@ -273,3 +273,15 @@ bob:x:10000:100::/home/bob:/bin/sh`
 		}
 	}
 }
+
+func TestSocket(t *testing.T) {
+	env := map[string]string{"XDG_RUNTIME_DIR": "/run/user/1000"}
+	got, err := Socket(func(k string) string { return env[k] })
+	if want := "/run/user/1000/pizauth/pizauth.sock"; err != nil || got != want {
+		t.Errorf("Socket: got %q, %v; want %q", got, err, want)
+	}
+	env = map[string]string{"USER": "a/b"}
+	if got, err := Socket(func(k string) string { return env[k] }); err == nil {
+		t.Errorf("Socket with $USER a/b: got %q; want an error", got)
+	}
+}

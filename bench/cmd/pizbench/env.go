@@ -37,8 +37,8 @@ func accountName(i int) string { return fmt.Sprintf("a%d", i) }
 func startEnv(ctx context.Context, bin, dir string, n int) (*benchEnv, error) {
 	e := &benchEnv{idp: testidp.New(), dir: dir, rtDir: filepath.Join(dir, "rt")}
 	e.idp.AddClient("bench", "bench-secret")
-	rt, _ := paths.RuntimeDir(func(string) string { return e.rtDir })
-	e.client = &ctl.Client{Socket: filepath.Join(rt, paths.SocketName), Timeout: 10 * time.Second}
+	sock, _ := paths.Socket(func(string) string { return e.rtDir })
+	e.client = &ctl.Client{Socket: sock, Timeout: 10 * time.Second}
 	if err := os.MkdirAll(e.rtDir, 0o700); err != nil {
 		e.idp.Close()
 		return nil, err
@@ -86,7 +86,7 @@ func (e *benchEnv) waitReady(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	for {
-		resp, err := e.client.Info()
+		resp, err := e.client.Do(ctl.Request{Cmd: ctl.CmdInfo})
 		if err == nil && resp.Kind == ctl.KindOK {
 			return nil
 		}
@@ -109,7 +109,7 @@ func (e *benchEnv) stop() {
 	go func() { e.server.Wait(); close(done) }()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	e.client.Shutdown()
+	e.client.Do(ctl.Request{Cmd: ctl.CmdShutdown})
 	select {
 	case <-done:
 	case <-ctx.Done():
@@ -144,7 +144,7 @@ func (e *benchEnv) authorise(ctx context.Context, from, to int) error {
 
 // login asks for the account's URL, follows it and waits for the token.
 func (e *benchEnv) login(ctx context.Context, name string) error {
-	resp, err := e.client.Show(name, true)
+	resp, err := e.client.Do(ctl.Request{Cmd: ctl.CmdShow, Account: name, WithURL: true})
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func (e *benchEnv) login(ctx context.Context, name string) error {
 		return errors.Join(fmt.Errorf("login ended with status %d", status), err)
 	}
 	for range 1000 {
-		if resp, err = e.client.Show(name, false); err != nil || resp.Kind == ctl.KindToken {
+		if resp, err = e.client.Do(ctl.Request{Cmd: ctl.CmdShow, Account: name}); err != nil || resp.Kind == ctl.KindToken {
 			return err
 		}
 		time.Sleep(5 * time.Millisecond)
