@@ -109,3 +109,36 @@ func TestRefreshTokenWarningSurvivesDump(t *testing.T) {
 		}
 	})
 }
+
+// TestRefreshTokenWarningAfterExpiry: a refresh token whose expiry has
+// passed by the time its warning runs (a dump or persist_file restored
+// days later, a machine suspended past it) is said to have expired, not
+// to expire "in -72h0m0s".
+func TestRefreshTokenWarningAfterExpiry(t *testing.T) {
+	p := newIDP(t)
+	p.SetRefreshLifetime(2 * 24 * time.Hour)
+	synctest.Test(t, func(t *testing.T) {
+		ac := testAccount("acc")
+		ac.AuthURI, ac.TokenURI, ac.RefreshTokenWarn = p.AuthURI(), p.TokenURI(), 24*time.Hour
+		a := startAccount(t, ac, &http.Client{Transport: p.Transport()})
+		a.loginAt(p, "acc")
+		saved := a.do(ctl.Request{Cmd: ctl.CmdDump})
+		time.Sleep(5 * 24 * time.Hour)
+		synctest.Wait()
+
+		b := startAccount(t, ac, &http.Client{Transport: p.Transport()})
+		b.do(ctl.Request{Cmd: ctl.CmdRestore, Data: []byte(saved.Payload)})
+		synctest.Wait()
+		said := false
+		for _, r := range b.runner.runs("error_notify_cmd") {
+			msg := envValue(r.env, "PIZAUTH_MSG")
+			if strings.Contains(msg, "in -") || strings.Contains(msg, "expires") && strings.Contains(msg, "refresh token") {
+				t.Errorf("warning for a refresh token that expired 3 days ago: %q", msg)
+			}
+			said = said || strings.HasPrefix(msg, "the refresh token of acc expired Mon, 3 Jan 2000 00:00:00 +0000: log in again")
+		}
+		if !said {
+			t.Error("no error_notify_cmd said that the refresh token expired")
+		}
+	})
+}
