@@ -1,6 +1,9 @@
 package mailcheck
 
 import (
+	"encoding/base64"
+	"encoding/hex"
+	"net/url"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -67,6 +70,39 @@ func FuzzDescribeChallenge(f *testing.F) {
 		got := describeChallenge(payload)
 		if !utf8.ValidString(got) || strings.ContainsFunc(got, notPrintable) {
 			t.Fatalf("describeChallenge(%q) = %q: not printable", payload, got)
+		}
+	})
+}
+
+// FuzzRedact puts the token, encoded one of several ways, between any two
+// texts: no long piece of the echo survives redact.
+func FuzzRedact(f *testing.F) {
+	f.Add("NO bad ", " try again", uint8(0))
+	f.Add("a\x01b=3D%2", "\\u00", uint8(3))
+	f.Add("", "", uint8(5))
+	r := newRedactor(Secrets(plan.Target{Protocol: plan.SMTP, Host: "h", Port: 465}, testUser, testToken)...)
+	encodings := []func(string) string{
+		func(s string) string { return s },
+		func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) },
+		func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte("-" + s)) },
+		func(s string) string { return hex.EncodeToString([]byte(s)) },
+		func(s string) string { return url.PathEscape(s) },
+		func(s string) string { return strings.Join(strings.Split(s, ""), "\r\n") },
+	}
+	f.Fuzz(func(t *testing.T, before, after string, enc uint8) {
+		if len(before) > maxShown || len(after) > maxShown {
+			return
+		}
+		echo := encodings[int(enc)%len(encodings)](testToken)
+		got := r.redact(before + echo + after)
+		if len(got) > maxRedacted+len(before)+len(after)+len("[redacted]...") {
+			t.Fatalf("redact gave %d bytes", len(got))
+		}
+		for i := 0; i+2*gramLen <= len(echo); i += gramLen {
+			piece := echo[i : i+2*gramLen]
+			if strings.Contains(got, piece) && !strings.Contains(before+after, piece) {
+				t.Fatalf("redact(%q + echo + %q) shows %q", before, after, piece)
+			}
 		}
 	})
 }

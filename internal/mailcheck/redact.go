@@ -2,6 +2,7 @@ package mailcheck
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -9,49 +10,65 @@ import (
 
 // gramLen is the length of the pieces of a secret that redact looks for:
 // a server that echoes part of what it was sent (the token, or a SASL
-// initial response that carries it) shows no 10 bytes of it in a row.
+// initial response that carries it) shows no 10 bytes of it in a row, in
+// any of the encodings redact reads.
 const gramLen = 10
 
 // maxShown bounds each piece of server text in a result line.
 const maxShown = 300
 
+// maxRedacted bounds the text redact reads: text beyond it is cut off
+// first, so that a server's 256 lines of 16 KiB cost little. A secret cut
+// there shows less than gramLen bytes of itself at most.
+const maxRedacted = 8 * maxShown
+
+// maxDepth bounds how many encodings, one inside the other, redact undoes
+// (base64 of a SASL response that holds the token is two).
+const maxDepth = 2
+
 // redactor removes secrets from text the server sent.
 type redactor struct {
-	grams map[string]bool // every gramLen-byte piece of every secret
+	grams map[string]bool // every gramLen-byte piece of every secret, in canonical form
 	short []string        // secrets shorter than gramLen, matched whole
 }
 
 func newRedactor(secrets ...string) *redactor {
 	r := &redactor{grams: map[string]bool{}}
 	for _, s := range secrets {
-		if len(s) < gramLen {
+		c := canonicalize(s)
+		if len(c) < gramLen {
 			if s != "" {
 				r.short = append(r.short, s)
 			}
 			continue
 		}
-		for i := 0; i+gramLen <= len(s); i++ {
-			r.grams[s[i:i+gramLen]] = true
+		for i := 0; i+gramLen <= len(c); i++ {
+			r.grams[c[i:i+gramLen]] = true
 		}
 	}
 	return r
 }
 
-// redact replaces each run of bytes of s that belongs to a piece of a
-// secret by "[redacted]".
+// redact replaces each run of s that gives a piece of a secret away by
+// "[redacted]", and cuts s to maxRedacted bytes first. A server may echo
+// what it was sent as it was or re-encoded, so a piece is looked for
+//
+//   - as it is, spaced out, or cut by line breaks, control characters or
+//     backslashes;
+//   - with percent (%2F) or quoted-printable (=2F) escapes decoded;
+//   - with backslash (\x2f, \u002f, as JSON and Go quote) or HTML (&#47;)
+//     escapes decoded;
+//   - in base64 (either alphabet, at any offset, wrapped or not) or hex:
+//     then the whole run of base64 or hex goes, and an encoding inside
+//     another (base64 of a SASL response) is undone too.
 func (r *redactor) redact(s string) string {
-	hide := make([]bool, len(s))
-	hidden := false
-	mark := func(from, to int) {
-		for i := from; i < to; i++ {
-			hide[i] = true
-		}
-		hidden = true
+	if len(s) > maxRedacted {
+		s = s[:maxRedacted] + "..."
 	}
-	for i := 0; i+gramLen <= len(s); i++ {
-		if r.grams[s[i:i+gramLen]] {
-			mark(i, i+gramLen)
-		}
+	var spans []span
+	for _, c := range readings(s) {
+		spans = r.findGrams(c, spans)
+		spans = r.findEncoded(c, maxDepth, spans)
 	}
 	for _, secret := range r.short {
 		for off := 0; ; {
@@ -59,18 +76,107 @@ func (r *redactor) redact(s string) string {
 			if i < 0 {
 				break
 			}
-			mark(off+i, off+i+len(secret))
+			spans = append(spans, span{off + i, off + i + len(secret)})
 			off += i + 1
 		}
 	}
-	if !hidden {
-		return s
+	return cover(s, spans)
+}
+
+// leaks reports whether b, decoded from a run of server text, holds a
+// piece of a secret, encoded at most depth times more.
+func (r *redactor) leaks(b string, depth int) bool {
+	for _, c := range readings(b) {
+		if len(r.findGrams(c, nil)) > 0 || len(r.findEncoded(c, depth, nil)) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// findGrams adds to spans the text ranges of c's pieces of a secret.
+func (r *redactor) findGrams(c canonical, spans []span) []span {
+	for i := 0; i+gramLen <= len(c.s); i++ {
+		if r.grams[c.s[i:i+gramLen]] {
+			spans = append(spans, span{c.start[i], c.end[i+gramLen-1]})
+		}
+	}
+	return spans
+}
+
+// findEncoded adds to spans the text ranges of c's runs of base64 or hex
+// whose decoding, at some offset, leaks a secret (depth > 0).
+func (r *redactor) findEncoded(c canonical, depth int, spans []span) []span {
+	if depth == 0 {
+		return spans
+	}
+	for _, run := range encodedRuns(c.s) {
+		if !r.runLeaks(c.s[run.start:run.end], depth) {
+			continue
+		}
+		run = r.narrow(c, run, depth)
+		spans = append(spans, span{c.start[run.start], c.end[run.end-1]})
+	}
+	return spans
+}
+
+// runLeaks reports whether a run of base64 or hex leaks a secret, decoded
+// any way.
+func (r *redactor) runLeaks(run string, depth int) bool {
+	for _, decoded := range decodings(run) {
+		if r.leaks(decoded, depth-1) {
+			return true
+		}
+	}
+	return false
+}
+
+// narrow drops from a leaking run of c the words at either end that it
+// leaks without: the canonical form joins words (so that base64 cut by
+// line breaks is read whole), but the server's own words beside an echo
+// are kept. A run that leaks leaks with more words around it, so the
+// words to drop are found by binary search: a server's many tiny words
+// cost a few decodings, not one per word.
+func (r *redactor) narrow(c canonical, run span, depth int) span {
+	var cuts []int // where a word of the text starts within the run
+	for i := run.start + 1; i < run.end; i++ {
+		if c.start[i] != c.end[i-1] {
+			cuts = append(cuts, i)
+		}
+	}
+	// The first cuts[:n] can go from the start.
+	n := sort.Search(len(cuts), func(k int) bool { return !r.runLeaks(c.s[cuts[k]:run.end], depth) })
+	if n > 0 {
+		run.start, cuts = cuts[n-1], cuts[n:]
+	}
+	// The last cuts[m:] can end the run.
+	m := sort.Search(len(cuts), func(k int) bool { return r.runLeaks(c.s[run.start:cuts[k]], depth) })
+	if m < len(cuts) {
+		run.end = cuts[m]
+	}
+	return run
+}
+
+// span is a range of a text, [start, end).
+type span struct{ start, end int }
+
+// cover replaces the parts of text that spans cover with "[redacted]",
+// once for overlapping or adjacent spans.
+func cover(text string, spans []span) string {
+	if len(spans) == 0 {
+		return text
+	}
+	hide := make([]bool, len(text))
+	for _, sp := range spans {
+		for i := sp.start; i < sp.end; i++ {
+			hide[i] = true
+		}
 	}
 	var b strings.Builder
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(text); i++ {
 		switch {
 		case !hide[i]:
-			b.WriteByte(s[i])
+			b.WriteByte(text[i])
 		case i == 0 || !hide[i-1]:
 			b.WriteString("[redacted]")
 		}

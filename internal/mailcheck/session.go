@@ -67,7 +67,7 @@ func (s *session) clean(text string) string {
 // cleanChallenge is clean for a decoded challenge, which quotes its own
 // strings.
 func (s *session) cleanChallenge(payload string) string {
-	return truncate(printable(s.hide.redact(describeChallenge(s.hide.redact(payload)))))
+	return truncate(printable(s.hide.redact(describeChallenge(payload))))
 }
 
 // failf is a Failed result's error, with the server's text cleaned.
