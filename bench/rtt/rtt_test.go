@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/pizauth-go/pizauth/internal/ctl"
-	"github.com/pizauth-go/pizauth/internal/ctl/listen"
+	"github.com/pizauth-go/pizauth/internal/ctl/endpoint"
 	"github.com/pizauth-go/pizauth/internal/paths"
 )
 
@@ -53,15 +53,15 @@ func serve(b *testing.B) *target {
 	if err := paths.EnsureDir(dir); err != nil {
 		b.Fatal(err)
 	}
-	l, err := listen.Listen(dir)
+	d, err := endpoint.Claim(dir)
 	if err != nil {
 		b.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { l.Serve(ctx, tokenHandler{}, nil); close(done) }()
-	b.Cleanup(func() { cancel(); <-done; l.Close() })
-	return &target{c: &ctl.Client{Socket: l.Path()}, req: ctl.Request{Cmd: ctl.CmdShow, Account: "work"}}
+	go func() { (&endpoint.Server{Handler: tokenHandler{}}).Serve(ctx, d); close(done) }()
+	b.Cleanup(func() { cancel(); <-done; d.Close() })
+	return &target{c: &ctl.Client{Socket: d.Socket()}, req: ctl.Request{Cmd: ctl.CmdShow, Account: "work"}}
 }
 
 // echo starts the floor: a minimal Go Unix-socket server that reads each

@@ -249,10 +249,10 @@ func cmdRaceStart(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("round %d: results %q; want one success and one 'already running'", round, results)
 		}
 		c := &ctl.Client{Socket: sock}
-		if _, err := c.Status(); err != nil {
+		if _, err := c.Do(ctl.Request{Cmd: ctl.CmdStatus}); err != nil {
 			ts.Fatalf("round %d: the server does not answer: %v", round, err)
 		}
-		c.Shutdown()
+		c.Do(ctl.Request{Cmd: ctl.CmdShutdown})
 		waitUnlocked(ts, filepath.Join(runtimeDir(ts), paths.LockName))
 	}
 	fmt.Fprintf(ts.Stdout(), "%d rounds: one server each\n", rounds)

@@ -30,7 +30,7 @@ func TestClientNotRunning(t *testing.T) {
 		{"stale socket", stale, syscall.ECONNREFUSED},
 	}
 	for _, tt := range tests {
-		_, err := (&Client{Socket: tt.socket}).Status()
+		_, err := (&Client{Socket: tt.socket}).Do(Request{Cmd: CmdStatus})
 		if !errors.Is(err, ErrNotRunning) || !errors.Is(err, tt.cause) {
 			t.Errorf("%s: got %v; want ErrNotRunning wrapping %v", tt.name, err, tt.cause)
 		}
@@ -81,12 +81,12 @@ func TestClientNoAnswer(t *testing.T) {
 		{"closed", closes, 0, "closed without an answer"},
 	}
 	for _, tt := range tests {
-		_, err := (&Client{Socket: tt.socket, Timeout: tt.timeout}).Status()
+		_, err := (&Client{Socket: tt.socket, Timeout: tt.timeout}).Do(Request{Cmd: CmdStatus})
 		if !errors.Is(err, ErrNotRunning) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: got %v; want ErrNotRunning and %q", tt.name, err, tt.want)
 		}
 	}
-	_, err := (&Client{Socket: garbles}).Status()
+	_, err := (&Client{Socket: garbles}).Do(Request{Cmd: CmdStatus})
 	if err == nil || errors.Is(err, ErrNotRunning) || !strings.Contains(err.Error(), "malformed answer") {
 		t.Errorf("garbled answer: got %v; want an error about a malformed answer", err)
 	}
@@ -94,7 +94,7 @@ func TestClientNoAnswer(t *testing.T) {
 
 func TestClientPathTooLong(t *testing.T) {
 	long := "/tmp/" + strings.Repeat("x", 200) + "/pizauth.sock"
-	_, err := (&Client{Socket: long}).Status()
+	_, err := (&Client{Socket: long}).Do(Request{Cmd: CmdStatus})
 	if err == nil || !strings.Contains(err.Error(), "the limit is 107") {
 		t.Errorf("got %v; want an error naming the length limit", err)
 	}
@@ -171,7 +171,7 @@ func TestClientWaitsForFullQueue(t *testing.T) {
 	t.Cleanup(func() { ln.Close() })
 	done := make(chan error, 1)
 	go func() {
-		resp, err := (&Client{Socket: path}).Status()
+		resp, err := (&Client{Socket: path}).Do(Request{Cmd: CmdStatus})
 		if err == nil && resp != (Response{KindOK, "late"}) {
 			err = errors.New("unexpected answer " + string(resp.Kind) + ":" + resp.Payload)
 		}
@@ -209,7 +209,7 @@ func TestClientWaitsForFullQueue(t *testing.T) {
 func TestClientGivesUpOnFullQueue(t *testing.T) {
 	path, lfd, _ := fullQueue(t)
 	t.Cleanup(func() { unix.Close(lfd) })
-	_, err := (&Client{Socket: path, Timeout: 30 * time.Millisecond}).Status()
+	_, err := (&Client{Socket: path, Timeout: 30 * time.Millisecond}).Do(Request{Cmd: CmdStatus})
 	if !errors.Is(err, ErrNotRunning) || !errors.Is(err, syscall.EAGAIN) {
 		t.Errorf("got %v; want ErrNotRunning wrapping EAGAIN", err)
 	}

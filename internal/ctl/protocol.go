@@ -8,7 +8,7 @@
 //
 // This package is the wire format and the client, which is on the hot path
 // of `pizauth show` and stays small: it links nothing the client does not
-// use. The server's end is package listen.
+// use. The server's end is package endpoint.
 package ctl
 
 import (

@@ -92,7 +92,7 @@ func listenAs(t *testing.T, f *os.File, uid int) error {
 // given and that the impostor received nothing.
 func wantRefused(t *testing.T, socket string, received *atomic.Int64, reason string) {
 	t.Helper()
-	resp, err := (&Client{Socket: socket}).Show("work", true)
+	resp, err := (&Client{Socket: socket}).Do(Request{Cmd: CmdShow, Account: "work", WithURL: true})
 	if err == nil || !strings.Contains(err.Error(), reason) || !strings.Contains(err.Error(), "nothing was sent") {
 		t.Errorf("Show: got %+v, %v; want an error saying %q and that nothing was sent", resp, err, reason)
 	}
@@ -171,7 +171,7 @@ func TestClientTrustsOwnServer(t *testing.T) {
 	}
 	sock := filepath.Join(dir, paths.SocketName)
 	received := impostor(t, sock, -1) // our own uid: no impostor at all
-	resp, err := (&Client{Socket: sock}).Show("work", true)
+	resp, err := (&Client{Socket: sock}).Do(Request{Cmd: CmdShow, Account: "work", WithURL: true})
 	if want := (Response{Kind: KindToken, Payload: "stolen-token"}); err != nil || resp != want {
 		t.Errorf("Show: got %+v, %v; want %+v", resp, err, want)
 	}

@@ -24,7 +24,7 @@ import (
 
 	"github.com/pizauth-go/pizauth/internal/cmdline"
 	"github.com/pizauth-go/pizauth/internal/config"
-	"github.com/pizauth-go/pizauth/internal/ctl/listen"
+	"github.com/pizauth-go/pizauth/internal/ctl/endpoint"
 	"github.com/pizauth-go/pizauth/internal/getopt"
 	"github.com/pizauth-go/pizauth/internal/mailcheck"
 	"github.com/pizauth-go/pizauth/internal/mailcheck/plan"
@@ -146,7 +146,7 @@ func serveForeground(s serverSetup) error {
 		Notifier: notifier,
 	})
 	notifier.notify(sd.SdNotifyStopping)
-	if errors.Is(err, listen.ErrAlreadyRunning) {
+	if errors.Is(err, endpoint.ErrAlreadyRunning) {
 		err = errAlreadyRunning
 	}
 	readyPipe.report(err)

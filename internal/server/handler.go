@@ -13,7 +13,7 @@ const (
 	msgExpiredInProgress = "Access token has expired. Refreshing is in progress but has not yet succeeded"
 )
 
-// Handle answers one control request. It implements listen.Handler.
+// Handle answers one control request. It implements endpoint.Handler.
 func (s *Server) Handle(ctx context.Context, req ctl.Request) ctl.Response {
 	switch req.Cmd {
 	case ctl.CmdShow:

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/pizauth-go/pizauth/internal/config"
-	"github.com/pizauth-go/pizauth/internal/ctl/listen"
+	"github.com/pizauth-go/pizauth/internal/ctl/endpoint"
 	"github.com/pizauth-go/pizauth/internal/redirect"
 	"github.com/pizauth-go/pizauth/internal/scheduler"
 )
@@ -36,7 +36,7 @@ const stopLimit = 5 * time.Second
 type Process struct {
 	// Server is the account state; the daemon reloads it on SIGHUP.
 	Server    *Server
-	control   *listen.Listener
+	control   *endpoint.Dir
 	inherited bool
 	redirects []*redirect.Listener
 	ports     Listeners
@@ -53,7 +53,7 @@ func Listen(ctx context.Context, o RunOptions) (*Process, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	p := &Process{ctx: ctx, cancel: cancel}
 	var err error
-	if p.control, p.inherited, err = listen.ListenOrInherit(o.RuntimeDir); err != nil {
+	if p.control, p.inherited, err = endpoint.ClaimOrInherit(o.RuntimeDir); err != nil {
 		cancel()
 		return nil, err
 	}
@@ -87,12 +87,13 @@ func (p *Process) Serve() error {
 	defer cancel()
 	defer p.control.Close()
 	if p.inherited {
-		s.log.Info("using the control socket passed by the service manager", "socket", p.control.Path())
+		s.log.Info("using the control socket passed by the service manager", "socket", p.control.Socket())
 	}
 	s.Start()
 	var serving sync.WaitGroup
+	serving.Go(func() { p.control.Keep(ctx, s.log) })
 	serving.Go(func() {
-		if err := p.control.Serve(ctx, s, s.log); err != nil {
+		if err := (&endpoint.Server{Handler: s, Logger: s.log}).Serve(ctx, p.control); err != nil {
 			s.log.Error("control socket failed", "err", err)
 			cancel()
 		}
@@ -106,7 +107,7 @@ func (p *Process) Serve() error {
 			}
 		})
 	}
-	s.log.Info("server started", "socket", p.control.Path(), "http_port", p.ports.HTTPPort, "https_port", p.ports.HTTPSPort)
+	s.log.Info("server started", "socket", p.control.Socket(), "http_port", p.ports.HTTPPort, "https_port", p.ports.HTTPSPort)
 	if ctx.Err() == nil {
 		s.notifier.Ready()
 	}

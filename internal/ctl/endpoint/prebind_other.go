@@ -1,6 +1,6 @@
 //go:build !linux
 
-package listen
+package endpoint
 
 // preBind does nothing here: the BSDs ignore a socket's mode at bind, and
 // Listen chmods the socket file before accepting.

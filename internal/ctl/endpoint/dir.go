@@ -1,10 +1,15 @@
-// Package listen is the server end of the control socket (package ctl has the
-// wire format and the client). It keeps one server per runtime directory with
-// a lock file, makes the socket 0600 before anything can connect, refuses
-// peers whose uid is not its own, bounds every connection in size, time and
-// number, re-creates the socket when the runtime directory is removed, and
-// takes a socket passed by systemd socket activation.
-package listen
+// Package endpoint is the server's end of the control socket (package ctl
+// has the wire format and the client). It has two jobs, one type each:
+//
+//   - Dir holds the runtime directory for one server: a lock file that
+//     keeps a second server out, and the listening socket, made 0600 before
+//     anything can connect, touched so that cleaners leave it alone, and
+//     re-created when the directory is removed; or the socket that systemd
+//     socket activation passed.
+//   - Server accepts connections on a Dir's socket and serves them: it
+//     refuses peers whose uid is not its own, bounds every connection in
+//     size, time and number, and serves waiting requests apart.
+package endpoint
 
 import (
 	"context"
@@ -22,58 +27,51 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/pizauth-go/pizauth/internal/paths"
-
 	"github.com/pizauth-go/pizauth/internal/ctl"
+	"github.com/pizauth-go/pizauth/internal/paths"
 )
 
-// ErrAlreadyRunning is wrapped by Listen when another server holds the lock of
-// the runtime directory.
+// ErrAlreadyRunning is wrapped by Claim when another server holds the lock
+// of the runtime directory.
 var ErrAlreadyRunning = errors.New("already running")
 
-// Listener is the server's end of the control socket. It holds the runtime
-// directory's lock from Listen until Close.
-type Listener struct {
-	path string
+// touchEvery is how often Keep touches the socket and lock file: well within
+// the 6 hours of the XDG runtime-directory rule.
+const touchEvery = time.Hour
+
+// Dir is a server's hold on its runtime directory: the lock, held from
+// Claim until Close, and the listening control socket in it.
+type Dir struct {
+	path string // the socket's
 
 	// The socket and lock are replaced when the runtime directory is
-	// removed under a running server (see recreate.go).
+	// removed under a running server (see keep.go).
 	mu     sync.Mutex // guards ln, sock, lock and closed
 	closed bool
 	ln     *net.UnixListener // the listening socket; Close leaves its file to close
 	sock   os.FileInfo       // the socket file as created, recognised again by Close
 	// inherited is the socket file of a socket passed by the service
-	// manager (FileListener), which Close leaves in place; nil otherwise.
+	// manager (ClaimInherited), which Close leaves in place; nil otherwise.
 	inherited os.FileInfo
-	lock      *os.File // flock'ed for the life of the Listener
+	lock      *os.File // flock'ed for the life of the Dir
 
-	// watch is an inotify watch of the socket's directory, nil without
-	// inotify; fixed by Listen.
+	// watch is an inotify watch of the directory, nil without inotify;
+	// fixed by Claim.
 	watch   *os.File
 	watchFD int
-
-	// Limits, fixed by Listen; tests shorten them.
-	readTimeout   time.Duration
-	writeTimeout  time.Duration
-	maxConns      int
-	maxWaits      int
-	busyAfter     time.Duration
-	touchEvery    time.Duration
-	testFull      func()      // when set, called whenever Serve waits for a free ordinary slot
-	testRecreated func(error) // when set, called after each attempt to re-create the socket
 
 	closeOnce sync.Once
 	closeErr  error
 }
 
-// Listen takes an exclusive lock on dir/pizauth.lock (held until Close; the
+// Claim takes an exclusive lock on dir/pizauth.lock (held until Close; the
 // file's content is the server's pid), removes a stale dir/pizauth.sock (with
 // the lock held, any socket there is stale), listens on it, and makes it 0600
 // before accepting anything. If another process holds the lock, the error
 // wraps ErrAlreadyRunning. dir should have been made private with
 // paths.EnsureDir.
-func Listen(dir string) (*Listener, error) {
-	path := filepath.Join(dir, paths.SocketName)
+func Claim(dir string) (*Dir, error) {
+	path := socketIn(dir)
 	if err := ctl.CheckSocketPath(path); err != nil {
 		return nil, err
 	}
@@ -81,15 +79,18 @@ func Listen(dir string) (*Listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := listenLocked(path)
+	ln, fi, err := listenLocked(path)
 	if err != nil {
 		lock.Close()
 		return nil, err
 	}
-	l.lock = lock
-	l.watch, l.watchFD = newDirWatch(dir)
-	return l, nil
+	d := &Dir{path: path, ln: ln, sock: fi, lock: lock}
+	d.watch, d.watchFD = newDirWatch(dir)
+	return d, nil
 }
+
+// socketIn is the control socket's path in the runtime directory dir.
+func socketIn(dir string) string { return filepath.Join(dir, paths.SocketName) }
 
 // lockDir opens dir/pizauth.lock, takes an exclusive non-blocking flock and
 // writes our pid into it. The lock lasts as long as the returned file is open.
@@ -136,32 +137,23 @@ func holder(f *os.File) string {
 	return "pid " + pid
 }
 
-// listenLocked creates the socket at path; the caller holds the lock.
-func listenLocked(path string) (*Listener, error) {
+// listenLocked creates the socket at path and returns it with the file's
+// identity; the caller holds the lock.
+func listenLocked(path string) (*net.UnixListener, os.FileInfo, error) {
 	if err := removeStale(path); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ln, err := listenUnix(path)
 	if err != nil {
-		return nil, fmt.Errorf("listen on control socket: %w", err)
+		return nil, nil, fmt.Errorf("listen on control socket: %w", err)
 	}
 	fi, err := secureSocket(path)
 	if err != nil {
 		ln.Close()
 		os.Remove(path)
-		return nil, err
+		return nil, nil, err
 	}
-	return &Listener{
-		path:         path,
-		ln:           ln,
-		sock:         fi,
-		readTimeout:  ioTimeout,
-		writeTimeout: ioTimeout,
-		maxConns:     maxConns,
-		maxWaits:     maxWaits,
-		busyAfter:    busyAfter,
-		touchEvery:   touchEvery,
-	}, nil
+	return ln, fi, nil
 }
 
 // removeStale removes a leftover socket at path. Anything else there is
@@ -213,60 +205,44 @@ func secureSocket(path string) (os.FileInfo, error) {
 	return fi, nil
 }
 
-// Path returns the socket's path.
-func (l *Listener) Path() string { return l.path }
+// Socket returns the socket's path.
+func (d *Dir) Socket() string { return d.path }
 
-// Close stops accepting, removes the socket file if it is still the one Listen
-// created (same inode), and releases the lock. The lock file itself stays: it
-// is only ever locked, never trusted for its content. Close is idempotent.
-func (l *Listener) Close() error {
-	l.closeOnce.Do(func() { l.closeErr = l.close() })
-	return l.closeErr
+// Listener returns the current listening socket; re-creation replaces it
+// (Server.Serve then moves to the new one). Close closes it.
+func (d *Dir) Listener() *net.UnixListener {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.ln
 }
 
-func (l *Listener) close() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.closed = true
+// Close stops the listening, removes the socket file if it is still the one
+// Claim created (same inode), and releases the lock. The lock file itself
+// stays: it is only ever locked, never trusted for its content. Close is
+// idempotent.
+func (d *Dir) Close() error {
+	d.closeOnce.Do(func() { d.closeErr = d.close() })
+	return d.closeErr
+}
+
+func (d *Dir) close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.closed = true
 	var errs []error
-	if fi, err := os.Lstat(l.path); err == nil && os.SameFile(fi, l.sock) && !os.SameFile(fi, l.inherited) {
-		if err := os.Remove(l.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if fi, err := os.Lstat(d.path); err == nil && os.SameFile(fi, d.sock) && !os.SameFile(fi, d.inherited) {
+		if err := os.Remove(d.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, fmt.Errorf("remove control socket: %w", err))
 		}
 	}
-	if err := l.ln.Close(); err != nil {
+	if err := d.ln.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close control socket: %w", err))
 	}
-	if err := l.lock.Close(); err != nil { // closing releases the flock
+	if err := d.lock.Close(); err != nil { // closing releases the flock
 		errs = append(errs, fmt.Errorf("release lock: %w", err))
 	}
-	if l.watch != nil {
-		l.watch.Close()
+	if d.watch != nil {
+		d.watch.Close()
 	}
 	return errors.Join(errs...)
-}
-
-// touch refreshes the access and modification times of the socket and the lock
-// file, so that runtime-directory cleaners (which remove files not accessed for
-// 6 hours) leave them alone.
-func (l *Listener) touch() error {
-	l.mu.Lock()
-	lock := l.lock.Name()
-	l.mu.Unlock()
-	now := time.Now()
-	return errors.Join(os.Chtimes(l.path, now, now), os.Chtimes(lock, now, now))
-}
-
-// listener returns the current listening socket.
-func (l *Listener) listener() *net.UnixListener {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.ln
-}
-
-// isClosed reports whether Close was called.
-func (l *Listener) isClosed() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.closed
 }

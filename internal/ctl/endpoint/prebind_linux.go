@@ -1,4 +1,4 @@
-package listen
+package endpoint
 
 import "golang.org/x/sys/unix"
 

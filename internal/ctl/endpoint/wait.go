@@ -1,9 +1,8 @@
-package listen
+package endpoint
 
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net"
 	"time"
 
@@ -46,32 +45,32 @@ func (s *slots) release() {
 // when those are all taken. The wait ends early when the client hangs up
 // (Ctrl-C, a mail client that timed out its password command), so that the
 // waits of clients long gone do not pile up.
-func (l *Listener) wait(ctx context.Context, c *net.UnixConn, req ctl.Request, h Handler, log *slog.Logger, s *slots) ctl.Response {
+func (s *Server) wait(ctx context.Context, c *net.UnixConn, req ctl.Request, sl *slots) ctl.Response {
 	select {
-	case s.waits <- struct{}{}:
+	case sl.waits <- struct{}{}:
 	default:
-		log.Warn("control socket: every wait slot taken; answered busy", "slots", cap(s.waits))
+		s.Logger.Warn("control socket: every wait slot taken; answered busy", "slots", cap(sl.waits))
 		return ctl.Response{Kind: ctl.KindError, Payload: msgBusyWaits}
 	}
-	defer func() { <-s.waits }()
-	s.release()
+	defer func() { <-sl.waits }()
+	sl.release()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stop, err := watchHangUp(c, func() { cancel(ErrClientGone) })
 	if err != nil {
-		log.Debug("control socket: cannot watch the client of a waiting request", "err", err)
+		s.Logger.Debug("control socket: cannot watch the client of a waiting request", "err", err)
 	} else {
 		defer stop()
 	}
-	return handle(ctx, h, req, log)
+	return s.handle(ctx, req)
 }
 
 // refuseBusy answers c with msgBusy without reading its request, and closes
 // it. The short answer fits in the new socket's buffer, so the write does
 // not wait (the deadline is a guard): the accept loop calls this itself.
-func refuseBusy(c *net.UnixConn, uid int, log *slog.Logger) {
+func (s *Server) refuseBusy(c *net.UnixConn, uid int) {
 	defer c.Close()
-	if peerIsUs(c, uid, log) {
+	if s.peerIsUs(c, uid) {
 		c.SetWriteDeadline(time.Now().Add(10 * time.Millisecond))
 		c.Write([]byte(ctl.KindError + ":" + msgBusy))
 	}

@@ -1,4 +1,4 @@
-package listen
+package endpoint
 
 import (
 	"errors"
@@ -18,28 +18,28 @@ import (
 	"github.com/pizauth-go/pizauth/internal/ctl"
 )
 
-func listen(t *testing.T, dir string) *Listener {
+func claim(t *testing.T, dir string) *Dir {
 	t.Helper()
-	l, err := Listen(dir)
+	d, err := Claim(dir)
 	if err != nil {
-		t.Fatalf("Listen: %v", err)
+		t.Fatalf("Claim: %v", err)
 	}
-	t.Cleanup(func() { l.Close() })
-	return l
+	t.Cleanup(func() { d.Close() })
+	return d
 }
 
-func TestListenFiles(t *testing.T) {
+func TestClaimFiles(t *testing.T) {
 	dir := testtool.ShortDir(t)
-	l := listen(t, dir)
-	if got, want := l.Path(), filepath.Join(dir, paths.SocketName); got != want {
-		t.Errorf("Path: got %q; want %q", got, want)
+	d := claim(t, dir)
+	if got, want := d.Socket(), filepath.Join(dir, paths.SocketName); got != want {
+		t.Errorf("Socket: got %q; want %q", got, want)
 	}
 	lockPath := filepath.Join(dir, paths.LockName)
 	tests := []struct {
 		path string
 		want fs.FileMode
 	}{
-		{l.Path(), fs.ModeSocket | 0o600},
+		{d.Socket(), fs.ModeSocket | 0o600},
 		{lockPath, 0o600},
 	}
 	for _, tt := range tests {
@@ -60,15 +60,15 @@ func TestListenFiles(t *testing.T) {
 	}
 }
 
-func TestListenRemovesStaleSocket(t *testing.T) {
+func TestClaimRemovesStaleSocket(t *testing.T) {
 	dir := testtool.ShortDir(t)
 	path := filepath.Join(dir, paths.SocketName)
 	testtool.LeaveSocket(t, path)
-	if _, err := (&ctl.Client{Socket: path}).Status(); !errors.Is(err, ctl.ErrNotRunning) {
+	if _, err := (&ctl.Client{Socket: path}).Do(ctl.Request{Cmd: ctl.CmdStatus}); !errors.Is(err, ctl.ErrNotRunning) {
 		t.Fatalf("Status on a stale socket: got %v; want ctl.ErrNotRunning", err)
 	}
 	s := startServerIn(t, dir)
-	if resp, err := s.Status(); err != nil || resp.Kind != ctl.KindOK {
+	if resp, err := s.Do(ctl.Request{Cmd: ctl.CmdStatus}); err != nil || resp.Kind != ctl.KindOK {
 		t.Errorf("Status: got %+v, %v; want an ok answer", resp, err)
 	}
 }
@@ -76,100 +76,100 @@ func TestListenRemovesStaleSocket(t *testing.T) {
 // startServerIn serves echo from dir until the test ends.
 func startServerIn(t *testing.T, dir string) *ctl.Client {
 	t.Helper()
-	l := listen(t, dir)
+	d := claim(t, dir)
 	done := make(chan struct{})
 	ctx := t.Context()
 	go func() {
 		defer close(done)
-		l.Serve(ctx, echo, nil)
+		(&Server{Handler: echo}).Serve(ctx, d)
 	}()
-	t.Cleanup(func() { l.Close(); <-done })
-	return &ctl.Client{Socket: l.Path()}
+	t.Cleanup(func() { d.Close(); <-done })
+	return &ctl.Client{Socket: d.Socket()}
 }
 
-func TestListenRefusesNonSocket(t *testing.T) {
+func TestClaimRefusesNonSocket(t *testing.T) {
 	dir := testtool.ShortDir(t)
 	path := filepath.Join(dir, paths.SocketName)
 	if err := os.WriteFile(path, []byte("keep me"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if l, err := Listen(dir); err == nil || !strings.Contains(err.Error(), "not a socket") {
+	if d, err := Claim(dir); err == nil || !strings.Contains(err.Error(), "not a socket") {
 		if err == nil {
-			l.Close()
+			d.Close()
 		}
-		t.Fatalf("Listen: got %v; want an error saying it is not a socket", err)
+		t.Fatalf("Claim: got %v; want an error saying it is not a socket", err)
 	}
 	if b, err := os.ReadFile(path); err != nil || string(b) != "keep me" {
 		t.Errorf("file: got %q, %v; want it untouched", b, err)
 	}
-	// The failed Listen released the lock.
+	// The failed Claim released the lock.
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
-	listen(t, dir)
+	claim(t, dir)
 }
 
-func TestListenAlreadyRunning(t *testing.T) {
+func TestClaimAlreadyRunning(t *testing.T) {
 	dir := testtool.ShortDir(t)
-	l := listen(t, dir)
-	l2, err := Listen(dir)
+	d := claim(t, dir)
+	d2, err := Claim(dir)
 	if !errors.Is(err, ErrAlreadyRunning) {
 		if err == nil {
-			l2.Close()
+			d2.Close()
 		}
-		t.Fatalf("second Listen: got %v; want ErrAlreadyRunning", err)
+		t.Fatalf("second Claim: got %v; want ErrAlreadyRunning", err)
 	}
 	if want := "pid " + strconv.Itoa(os.Getpid()); !strings.Contains(err.Error(), want) {
 		t.Errorf("error: got %q; want it to name %q", err, want)
 	}
 	// The first server's socket is untouched.
-	if _, err := os.Lstat(l.Path()); err != nil {
-		t.Errorf("socket after a refused Listen: %v", err)
+	if _, err := os.Lstat(d.Socket()); err != nil {
+		t.Errorf("socket after a refused Claim: %v", err)
 	}
 }
 
 func TestCloseReleasesLock(t *testing.T) {
 	dir := testtool.ShortDir(t)
-	l := listen(t, dir)
-	if err := l.Close(); err != nil {
+	d := claim(t, dir)
+	if err := d.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	if err := l.Close(); err != nil {
+	if err := d.Close(); err != nil {
 		t.Errorf("second Close: got %v; want nil", err)
 	}
-	if _, err := os.Lstat(l.Path()); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Lstat(d.Socket()); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("socket after Close: got %v; want it removed", err)
 	}
-	listen(t, dir)
+	claim(t, dir)
 }
 
 func TestCloseKeepsReplacedSocket(t *testing.T) {
 	dir := testtool.ShortDir(t)
-	l := listen(t, dir)
-	if err := os.Remove(l.Path()); err != nil {
+	d := claim(t, dir)
+	if err := os.Remove(d.Socket()); err != nil {
 		t.Fatal(err)
 	}
-	testtool.LeaveSocket(t, l.Path())
-	replacement, err := os.Lstat(l.Path())
+	testtool.LeaveSocket(t, d.Socket())
+	replacement, err := os.Lstat(d.Socket())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Close(); err != nil {
+	if err := d.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	fi, err := os.Lstat(l.Path())
+	fi, err := os.Lstat(d.Socket())
 	if err != nil || !os.SameFile(fi, replacement) {
 		t.Errorf("socket after Close: got %v, %v; want the replacement kept", fi, err)
 	}
 }
 
-func TestListenPathTooLong(t *testing.T) {
+func TestClaimPathTooLong(t *testing.T) {
 	dir := filepath.Join(testtool.ShortDir(t), strings.Repeat("d", 120))
-	_, err := Listen(dir)
+	_, err := Claim(dir)
 	if err == nil || !strings.Contains(err.Error(), "the limit is") {
-		t.Errorf("Listen: got %v; want an error about the path length", err)
+		t.Errorf("Claim: got %v; want an error about the path length", err)
 	}
-	_, err = (&ctl.Client{Socket: filepath.Join(dir, paths.SocketName)}).Status()
+	_, err = (&ctl.Client{Socket: filepath.Join(dir, paths.SocketName)}).Do(ctl.Request{Cmd: ctl.CmdStatus})
 	if err == nil || !strings.Contains(err.Error(), "the limit is") {
 		t.Errorf("Status: got %v; want an error about the path length", err)
 	}
@@ -198,15 +198,15 @@ func TestSocketBornPrivate(t *testing.T) {
 
 func TestTouch(t *testing.T) {
 	dir := testtool.ShortDir(t)
-	l := listen(t, dir)
+	d := claim(t, dir)
 	old := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-	files := []string{l.Path(), filepath.Join(dir, paths.LockName)}
+	files := []string{d.Socket(), filepath.Join(dir, paths.LockName)}
 	for _, p := range files {
 		if err := os.Chtimes(p, old, old); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := l.touch(); err != nil {
+	if err := d.touch(); err != nil {
 		t.Fatalf("touch: %v", err)
 	}
 	for _, p := range files {

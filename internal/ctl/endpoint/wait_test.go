@@ -1,4 +1,4 @@
-package listen
+package endpoint
 
 import (
 	"context"
@@ -71,8 +71,8 @@ func startWait(t *testing.T, path string) *net.UnixConn {
 
 func TestWaitEndsWhenClientHangsUp(t *testing.T) {
 	w := newWaitHandler()
-	s := startServer(t, w, nil)
-	c := startWait(t, s.l.Path())
+	s := startServer(t, w, Limits{})
+	c := startWait(t, s.d.Socket())
 	w.expect(t, 1, "wait")
 	select {
 	case err := <-w.ended:
@@ -91,20 +91,20 @@ func TestWaitEndsWhenClientHangsUp(t *testing.T) {
 }
 
 func TestWaitsDoNotStarveOthers(t *testing.T) {
-	const waits = maxConns + 16
+	const waits = defaultConns + 16
 	w := newWaitHandler()
 	close(w.release)
-	s := startServer(t, w, nil)
+	s := startServer(t, w, Limits{})
 	// Waiting clients that stay, and as many whose clients are gone.
 	for range waits {
-		startWait(t, s.l.Path())
+		startWait(t, s.d.Socket())
 	}
 	w.expect(t, waits, "waits")
-	for range maxConns {
-		startWait(t, s.l.Path()).Close()
+	for range defaultConns {
+		startWait(t, s.d.Socket()).Close()
 	}
 	guard := time.After(30 * time.Second) // guards against a hang only
-	for gone := 0; gone < maxConns; {
+	for gone := 0; gone < defaultConns; {
 		select {
 		case err := <-w.ended:
 			if !errors.Is(err, ErrClientGone) {
@@ -112,12 +112,12 @@ func TestWaitsDoNotStarveOthers(t *testing.T) {
 			}
 			gone++
 		case <-guard:
-			t.Fatalf("after 30s, %d of the %d waits whose clients hung up ended", gone, maxConns)
+			t.Fatalf("after 30s, %d of the %d waits whose clients hung up ended", gone, defaultConns)
 		}
 	}
-	c := &ctl.Client{Socket: s.l.Path(), Timeout: 5 * time.Second}
-	for _, call := range []func() (ctl.Response, error){c.Status, c.Shutdown} {
-		if resp, err := call(); err != nil || resp.Kind != ctl.KindOK {
+	c := &ctl.Client{Socket: s.d.Socket(), Timeout: 5 * time.Second}
+	for _, cmd := range []ctl.Cmd{ctl.CmdStatus, ctl.CmdShutdown} {
+		if resp, err := c.Do(ctl.Request{Cmd: cmd}); err != nil || resp.Kind != ctl.KindOK {
 			t.Errorf("with %d waits under way: got %+v, %v; want an ok answer", waits, resp, err)
 		}
 	}
@@ -125,19 +125,19 @@ func TestWaitsDoNotStarveOthers(t *testing.T) {
 
 func TestBusy(t *testing.T) {
 	w := newWaitHandler()
-	s := startServer(t, w, func(l *Listener) { l.busyAfter = 10 * time.Millisecond })
+	s := startServer(t, w, Limits{BusyAfter: 10 * time.Millisecond})
 	unblock := sync.OnceFunc(func() { close(w.release) })
-	c := &ctl.Client{Socket: s.l.Path(), Timeout: 5 * time.Second}
+	c := &ctl.Client{Socket: s.d.Socket(), Timeout: 5 * time.Second}
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer unblock() // first: the status requests end, then wg.Wait returns
-	for range maxConns {
-		wg.Go(func() { c.Status() })
+	for range defaultConns {
+		wg.Go(func() { c.Do(ctl.Request{Cmd: ctl.CmdStatus}) })
 	}
-	w.expect(t, maxConns, "status requests")
+	w.expect(t, defaultConns, "status requests")
 	// Every ordinary slot is taken until release: busy, not "not running".
 	for i := range 3 {
-		resp, err := c.Status()
+		resp, err := c.Do(ctl.Request{Cmd: ctl.CmdStatus})
 		if want := (ctl.Response{Kind: ctl.KindError, Payload: msgBusy}); err != nil || resp != want {
 			t.Errorf("request %d while full: got %+v, %v; want %+v", i, resp, err, want)
 		}
@@ -147,7 +147,7 @@ func TestBusy(t *testing.T) {
 	}
 	unblock()
 	wg.Wait() // each slot is free before its client has its answer
-	if resp, err := c.Status(); err != nil || resp.Kind != ctl.KindOK {
+	if resp, err := c.Do(ctl.Request{Cmd: ctl.CmdStatus}); err != nil || resp.Kind != ctl.KindOK {
 		t.Errorf("after the slots came free: got %+v, %v; want an ok answer", resp, err)
 	}
 }
@@ -155,18 +155,18 @@ func TestBusy(t *testing.T) {
 func TestWaitSlotsFull(t *testing.T) {
 	const limit = 3
 	w := newWaitHandler()
-	s := startServer(t, w, func(l *Listener) { l.maxWaits = limit })
+	s := startServer(t, w, Limits{Waits: limit})
 	for range limit {
-		startWait(t, s.l.Path())
+		startWait(t, s.d.Socket())
 	}
 	w.expect(t, limit, "waits")
-	c := &ctl.Client{Socket: s.l.Path(), Timeout: 5 * time.Second}
-	resp, err := c.ShowWait("acct", true, time.Hour, 0)
+	c := &ctl.Client{Socket: s.d.Socket(), Timeout: 5 * time.Second}
+	resp, err := c.Do(ctl.Request{Cmd: ctl.CmdShowWait, Account: "acct", WithURL: true, Wait: time.Hour})
 	if want := (ctl.Response{Kind: ctl.KindError, Payload: msgBusyWaits}); err != nil || resp != want {
 		t.Errorf("one wait too many: got %+v, %v; want %+v", resp, err, want)
 	}
 	close(w.release)
-	if resp, err := c.Status(); err != nil || resp.Kind != ctl.KindOK {
+	if resp, err := c.Do(ctl.Request{Cmd: ctl.CmdStatus}); err != nil || resp.Kind != ctl.KindOK {
 		t.Errorf("status with the wait slots full: got %+v, %v; want an ok answer", resp, err)
 	}
 }
@@ -200,8 +200,8 @@ func TestHungUp(t *testing.T) {
 // socketPair returns two connected Unix stream sockets.
 func socketPair(t *testing.T) (*net.UnixConn, *net.UnixConn) {
 	t.Helper()
-	s := startServer(t, echo, nil)
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: s.l.Path() + "2", Net: "unix"})
+	s := startServer(t, echo, Limits{})
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: s.d.Socket() + "2", Net: "unix"})
 	if err != nil {
 		t.Fatal(err)
 	}

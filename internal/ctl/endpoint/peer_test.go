@@ -1,4 +1,4 @@
-package listen
+package endpoint
 
 import (
 	"context"
@@ -25,18 +25,18 @@ func TestPeerUIDRefused(t *testing.T) {
 	s := startServer(t, handlerFunc(func(context.Context, ctl.Request) ctl.Response {
 		handled.Add(1)
 		return ctl.Response{Kind: ctl.KindOK, Payload: "secret status"}
-	}), nil)
+	}), Limits{})
 	// Let the other uid reach the socket: only the peer check stands in its way.
-	if err := os.Chmod(filepath.Dir(s.l.Path()), 0o711); err != nil {
+	if err := os.Chmod(filepath.Dir(s.d.Socket()), 0o711); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Chmod(s.l.Path(), 0o666); err != nil {
+	if err := os.Chmod(s.d.Socket(), 0o666); err != nil {
 		t.Fatal(err)
 	}
 	bin := testtool.ExecutableForAll(t)
 
 	cmd := exec.CommandContext(t.Context(), bin)
-	cmd.Env = append(os.Environ(), helperEnv+"="+s.l.Path(), "GORACE=atexit_sleep_ms=0")
+	cmd.Env = append(os.Environ(), helperEnv+"="+s.d.Socket(), "GORACE=atexit_sleep_ms=0")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -52,7 +52,7 @@ func TestPeerUIDRefused(t *testing.T) {
 		t.Errorf("log: got %q; want a warning naming uid 65534", logs)
 	}
 	// Our own uid is still served.
-	if resp, err := s.c.Status(); err != nil || resp.Kind != ctl.KindOK {
+	if resp, err := s.c.Do(ctl.Request{Cmd: ctl.CmdStatus}); err != nil || resp.Kind != ctl.KindOK {
 		t.Errorf("Status as ourselves: got %+v, %v; want an ok answer", resp, err)
 	}
 }

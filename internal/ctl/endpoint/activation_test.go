@@ -1,4 +1,4 @@
-package listen
+package endpoint
 
 import (
 	"context"
@@ -32,50 +32,50 @@ func activationSocket(t *testing.T, dir string) *os.File {
 	return f
 }
 
-func TestFileListener(t *testing.T) {
+func TestClaimInherited(t *testing.T) {
 	dir := testtool.ShortDir(t)
-	l, err := FileListener(activationSocket(t, dir), dir)
+	d, err := ClaimInherited(activationSocket(t, dir), dir)
 	if err != nil {
-		t.Fatalf("FileListener: %v", err)
+		t.Fatalf("ClaimInherited: %v", err)
 	}
-	if got, want := l.Path(), filepath.Join(dir, paths.SocketName); got != want {
-		t.Errorf("Path: got %q; want %q", got, want)
+	if got, want := d.Socket(), filepath.Join(dir, paths.SocketName); got != want {
+		t.Errorf("Socket: got %q; want %q", got, want)
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
-	go func() { done <- l.Serve(ctx, echo, nil) }()
-	resp, err := (&ctl.Client{Socket: l.Path()}).Status()
+	go func() { done <- (&Server{Handler: echo}).Serve(ctx, d) }()
+	resp, err := (&ctl.Client{Socket: d.Socket()}).Do(ctl.Request{Cmd: ctl.CmdStatus})
 	if err != nil || resp.Kind != ctl.KindOK {
 		t.Errorf("Status: got %+v, %v; want ok", resp, err)
 	}
-	if _, err := Listen(dir); !errors.Is(err, ErrAlreadyRunning) {
-		t.Errorf("Listen beside an activated listener: got %v; want ErrAlreadyRunning", err)
+	if _, err := Claim(dir); !errors.Is(err, ErrAlreadyRunning) {
+		t.Errorf("Claim beside an activated socket: got %v; want ErrAlreadyRunning", err)
 	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Serve: %v", err)
 	}
-	if err := l.Close(); err != nil {
+	if err := d.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	if fi, err := os.Lstat(l.Path()); err != nil || fi.Mode().Type() != os.ModeSocket {
+	if fi, err := os.Lstat(d.Socket()); err != nil || fi.Mode().Type() != os.ModeSocket {
 		t.Errorf("after Close: got %v, %v; want the inherited socket file left in place", fi, err)
 	}
-	again, err := Listen(dir) // the lock is released; the socket is stale
+	again, err := Claim(dir) // the lock is released; the socket is stale
 	if err != nil {
-		t.Fatalf("Listen after Close: %v", err)
+		t.Fatalf("Claim after Close: %v", err)
 	}
 	again.Close()
 }
 
-func TestFileListenerRefusesOtherFiles(t *testing.T) {
+func TestClaimInheritedRefusesOtherFiles(t *testing.T) {
 	dir := testtool.ShortDir(t)
 	f, err := os.CreateTemp(dir, "plain")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := FileListener(f, dir); err == nil {
-		t.Errorf("FileListener on a regular file succeeded; want an error")
+	if _, err := ClaimInherited(f, dir); err == nil {
+		t.Errorf("ClaimInherited on a regular file succeeded; want an error")
 	}
 	tcp, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -86,24 +86,24 @@ func TestFileListenerRefusesOtherFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := FileListener(tf, dir); err == nil {
-		t.Errorf("FileListener on a TCP socket succeeded; want an error")
+	if _, err := ClaimInherited(tf, dir); err == nil {
+		t.Errorf("ClaimInherited on a TCP socket succeeded; want an error")
 	}
-	if l, err := Listen(dir); err != nil { // no lock left behind
-		t.Errorf("Listen: %v", err)
+	if d, err := Claim(dir); err != nil { // no lock left behind
+		t.Errorf("Claim: %v", err)
 	} else {
-		l.Close()
+		d.Close()
 	}
 }
 
-func TestListenOrInheritWithoutActivation(t *testing.T) {
+func TestClaimOrInheritWithoutActivation(t *testing.T) {
 	t.Setenv("LISTEN_PID", "1") // not us: ignored, as sd_listen_fds does
 	t.Setenv("LISTEN_FDS", "1")
-	l, inherited, err := ListenOrInherit(testtool.ShortDir(t))
+	d, inherited, err := ClaimOrInherit(testtool.ShortDir(t))
 	if err != nil || inherited {
 		t.Fatalf("got %v, %v; want a new socket", inherited, err)
 	}
-	l.Close()
+	d.Close()
 	if _, ok := os.LookupEnv("LISTEN_FDS"); ok {
 		t.Errorf("LISTEN_FDS still set; want it removed for the user's commands")
 	}

@@ -1,4 +1,4 @@
-package listen
+package endpoint
 
 import (
 	"bytes"
@@ -80,40 +80,47 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// server is a Listener serving in the background for one test.
+// server is a Dir served and kept in the background for one test.
 type server struct {
-	l    *Listener
+	d    *Dir
 	c    *ctl.Client
 	logs *syncBuffer
 }
 
-// startServer listens in a short directory and serves h until the test ends;
-// adjust may change the Listener's limits before Serve starts.
-func startServer(t testing.TB, h Handler, adjust func(*Listener)) *server {
+// startServer claims a short directory and serves h there, within lim,
+// until the test ends; the Dir is kept (Keep) meanwhile.
+func startServer(t testing.TB, h Handler, lim Limits) *server {
 	t.Helper()
-	l, err := Listen(testtool.ShortDir(t))
+	d, err := Claim(testtool.ShortDir(t))
 	if err != nil {
-		t.Fatalf("Listen: %v", err)
-	}
-	if adjust != nil {
-		adjust(l)
+		t.Fatalf("Claim: %v", err)
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- l.Serve(ctx, h, log) }()
+	srv := &Server{Handler: h, Logger: log, Limits: lim}
+	go func() { done <- srv.Serve(ctx, d) }()
+	kept := make(chan struct{})
+	go func() { defer close(kept); d.Keep(ctx, log) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("Serve: got %v; want nil", err)
 		}
-		if err := l.Close(); err != nil {
+		<-kept
+		if err := d.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
 	})
-	return &server{l: l, c: &ctl.Client{Socket: l.Path()}, logs: logs}
+	return &server{d: d, c: &ctl.Client{Socket: d.Socket()}, logs: logs}
 }
+
+// status and show are the requests most tests send.
+var (
+	status = ctl.Request{Cmd: ctl.CmdStatus}
+	show   = func(account string) ctl.Request { return ctl.Request{Cmd: ctl.CmdShow, Account: account} }
+)
 
 // rawExchange sends b on a new connection, closes the write side, and returns
 // everything the server answers.

@@ -1,4 +1,4 @@
-package listen
+package endpoint
 
 import (
 	"bytes"
@@ -19,24 +19,34 @@ import (
 )
 
 func TestServeRoundTrip(t *testing.T) {
-	s := startServer(t, echo, nil)
+	s := startServer(t, echo, Limits{})
 	c := s.c
 	tests := []struct {
 		name string
 		call func() (ctl.Response, error)
 		want string
 	}{
-		{"show", func() (ctl.Response, error) { return c.Show("work", true) }, "showtoken|work|true|0"},
-		{"show -u", func() (ctl.Response, error) { return c.Show("a b", false) }, "showtoken|a b|false|0"},
-		{"refresh", func() (ctl.Response, error) { return c.Refresh("x", true) }, "refresh|x|true|0"},
-		{"revoke", func() (ctl.Response, error) { return c.Revoke("x") }, "revoke|x|false|0"},
-		{"status", func() (ctl.Response, error) { return c.Status() }, "status||false|0"},
-		{"reload", func() (ctl.Response, error) { return c.Reload() }, "reload||false|0"},
-		{"shutdown", func() (ctl.Response, error) { return c.Shutdown() }, "shutdown||false|0"},
-		{"info", func() (ctl.Response, error) { return c.Info() }, "info||false|0"},
-		{"dump", func() (ctl.Response, error) { return c.Dump() }, "dump||false|0"},
-		{"restore", func() (ctl.Response, error) { return c.Restore([]byte("\x00dump")) }, "restore||false|5"},
-		{"complete", func() (ctl.Response, error) { return c.Complete("a b", "http://localhost/?x") }, "complete|a b|false|19"},
+		{"show", func() (ctl.Response, error) {
+			return c.Do(ctl.Request{Cmd: ctl.CmdShow, Account: "work", WithURL: true})
+		}, "showtoken|work|true|0"},
+		{"show -u", func() (ctl.Response, error) { return c.Do(ctl.Request{Cmd: ctl.CmdShow, Account: "a b"}) }, "showtoken|a b|false|0"},
+		{"refresh", func() (ctl.Response, error) {
+			return c.Do(ctl.Request{Cmd: ctl.CmdRefresh, Account: "x", WithURL: true})
+		}, "refresh|x|true|0"},
+		{"revoke", func() (ctl.Response, error) { return c.Do(ctl.Request{Cmd: ctl.CmdRevoke, Account: "x"}) }, "revoke|x|false|0"},
+		{"status", func() (ctl.Response, error) { return c.Do(ctl.Request{Cmd: ctl.CmdStatus}) }, "status||false|0"},
+		{"reload", func() (ctl.Response, error) { return c.Do(ctl.Request{Cmd: ctl.CmdReload}) }, "reload||false|0"},
+		{"shutdown", func() (ctl.Response, error) { return c.Do(ctl.Request{Cmd: ctl.CmdShutdown}) }, "shutdown||false|0"},
+		{"info", func() (ctl.Response, error) { return c.Do(ctl.Request{Cmd: ctl.CmdInfo}) }, "info||false|0"},
+		{"dump", func() (ctl.Response, error) { return c.Do(ctl.Request{Cmd: ctl.CmdDump}) }, "dump||false|0"},
+		{"restore", func() (ctl.Response, error) { return c.Do(ctl.Request{Cmd: ctl.CmdRestore, Data: []byte("\x00dump")}) }, "restore||false|5"},
+		{"complete", func() (ctl.Response, error) {
+			req, err := ctl.CompleteRequest("a b", "http://localhost/?x")
+			if err != nil {
+				return ctl.Response{}, err
+			}
+			return c.Do(req)
+		}, "complete|a b|false|19"},
 	}
 	for _, tt := range tests {
 		resp, err := tt.call()
@@ -54,8 +64,8 @@ func TestServeBinaryAnswer(t *testing.T) {
 	payload := string(bytes.Repeat([]byte{0, ':', 0xff, '\n'}, 300000)) // > 1 MiB
 	s := startServer(t, handlerFunc(func(context.Context, ctl.Request) ctl.Response {
 		return ctl.Response{Kind: ctl.KindOK, Payload: payload}
-	}), nil)
-	resp, err := s.c.Dump()
+	}), Limits{})
+	resp, err := s.c.Do(ctl.Request{Cmd: ctl.CmdDump})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +77,7 @@ func TestServeBinaryAnswer(t *testing.T) {
 func TestServeBadRequests(t *testing.T) {
 	// The limits are on size here, not time: reading 16 MiB must not race
 	// the read deadline on a loaded machine.
-	s := startServer(t, echo, func(l *Listener) { l.readTimeout = time.Minute })
+	s := startServer(t, echo, Limits{ReadTimeout: time.Minute})
 	tests := []struct {
 		name, req, want string
 	}{
@@ -84,18 +94,18 @@ func TestServeBadRequests(t *testing.T) {
 		{"1 MiB complete", "complete:" + strings.Repeat("a", 1<<20) + " x", "error:request too large"},
 	}
 	for _, tt := range tests {
-		if got := rawExchange(t, s.l.Path(), []byte(tt.req)); got != tt.want {
+		if got := rawExchange(t, s.d.Socket(), []byte(tt.req)); got != tt.want {
 			t.Errorf("%s: got %.80q; want %q", tt.name, got, tt.want)
 		}
 	}
 	// Still serving.
-	if resp, err := s.c.Status(); err != nil || resp.Kind != ctl.KindOK {
+	if resp, err := s.c.Do(ctl.Request{Cmd: ctl.CmdStatus}); err != nil || resp.Kind != ctl.KindOK {
 		t.Errorf("Status after bad requests: got %+v, %v; want an ok answer", resp, err)
 	}
 }
 
 func TestServeLimits(t *testing.T) {
-	s := startServer(t, echo, func(l *Listener) { l.readTimeout = time.Minute }) // sizes, not time
+	s := startServer(t, echo, Limits{ReadTimeout: time.Minute}) // sizes, not time
 	tests := []struct {
 		name string
 		req  []byte
@@ -110,31 +120,22 @@ func TestServeLimits(t *testing.T) {
 			fmt.Sprintf("ok:complete|x|false|%d", ctl.MaxComplete-len("complete: x"))},
 	}
 	for _, tt := range tests {
-		if got := rawExchange(t, s.l.Path(), tt.req); got != tt.want {
+		if got := rawExchange(t, s.d.Socket(), tt.req); got != tt.want {
 			t.Errorf("%s: got %.80q; want %.80q", tt.name, got, tt.want)
 		}
 	}
 }
 
-func TestClientRestoreTooLarge(t *testing.T) {
-	c := &ctl.Client{Socket: "/nonexistent/pizauth.sock"}
-	_, err := c.Restore(make([]byte, ctl.MaxRestore))
-	if err == nil || !strings.Contains(err.Error(), "at most") {
-		t.Errorf("got %v; want an error saying the dump is too large", err)
-	}
-}
-
-func TestClientCompleteTooLarge(t *testing.T) {
-	c := &ctl.Client{Socket: "/nonexistent/pizauth.sock"}
-	_, err := c.Complete("work", strings.Repeat("a", ctl.MaxComplete))
+func TestCompleteRequestTooLarge(t *testing.T) {
+	_, err := ctl.CompleteRequest("work", strings.Repeat("a", ctl.MaxComplete))
 	if err == nil || !strings.Contains(err.Error(), "at most 16370") {
 		t.Errorf("got %v; want an error saying the address is too long", err)
 	}
 }
 
 func TestServeTruncatedRequest(t *testing.T) {
-	s := startServer(t, echo, func(l *Listener) { l.readTimeout = 200 * time.Millisecond })
-	c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: s.l.Path(), Net: "unix"})
+	s := startServer(t, echo, Limits{ReadTimeout: 200 * time.Millisecond})
+	c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: s.d.Socket(), Net: "unix"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +144,7 @@ func TestServeTruncatedRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Others are served while that request hangs.
-	if resp, err := s.c.Show("x", false); err != nil || resp.Kind != ctl.KindOK {
+	if resp, err := s.c.Do(ctl.Request{Cmd: ctl.CmdShow, Account: "x"}); err != nil || resp.Kind != ctl.KindOK {
 		t.Errorf("Show while another request hangs: got %+v, %v; want an ok answer", resp, err)
 	}
 	// The hanging one times out and is told so.
@@ -155,8 +156,8 @@ func TestServeTruncatedRequest(t *testing.T) {
 }
 
 func TestServeRequestInPieces(t *testing.T) {
-	s := startServer(t, echo, nil)
-	c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: s.l.Path(), Net: "unix"})
+	s := startServer(t, echo, Limits{})
+	c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: s.d.Socket(), Net: "unix"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,25 +175,26 @@ func TestServeRequestInPieces(t *testing.T) {
 }
 
 func TestServeWriteTimeout(t *testing.T) {
-	l, err := Listen(testtool.ShortDir(t))
+	d, err := Claim(testtool.ShortDir(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	l.writeTimeout = 100 * time.Millisecond
+	defer d.Close()
 	payload := strings.Repeat("x", 8<<20) // far more than the socket buffers hold
 	entered := make(chan struct{})
 	logs := &syncBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() {
-		done <- l.Serve(ctx, handlerFunc(func(context.Context, ctl.Request) ctl.Response {
+	srv := &Server{
+		Handler: handlerFunc(func(context.Context, ctl.Request) ctl.Response {
 			close(entered)
 			return ctl.Response{Kind: ctl.KindOK, Payload: payload}
-		}), log)
-	}()
-	c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: l.Path(), Net: "unix"})
+		}),
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Limits: Limits{WriteTimeout: 100 * time.Millisecond},
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, d) }()
+	c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: d.Socket(), Net: "unix"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,64 +220,57 @@ func TestServeWriteTimeout(t *testing.T) {
 }
 
 func TestServeConcurrent(t *testing.T) {
-	const clients = 100
+	const clients, conns = 100, 64
 	var inFlight atomic.Int32
 	entered := make(chan int32, clients)
 	release := make(chan struct{})
-	full := make(chan struct{}, 1)
 	s := startServer(t, handlerFunc(func(ctx context.Context, r ctl.Request) ctl.Response {
 		entered <- inFlight.Add(1)
 		defer inFlight.Add(-1)
 		<-release
 		return ctl.Response{Kind: ctl.KindToken, Payload: r.Account}
-	}), func(l *Listener) {
-		l.busyAfter = time.Hour // this test is about waiting, not about busy answers
-		l.testFull = func() {
-			select {
-			case full <- struct{}{}:
-			default:
-			}
-		}
-	})
+	}), Limits{BusyAfter: 10 * time.Millisecond})
 	unblock := sync.OnceFunc(func() { close(release) })
-	t.Cleanup(unblock) // before the server's cleanup, which waits for handlers
 	var wg sync.WaitGroup
-	errs := make(chan error, clients)
+	defer wg.Wait()
+	defer unblock() // first: the handlers return, then wg.Wait does
+	answers := make(chan string, clients)
 	for i := range clients {
 		wg.Go(func() {
 			acct := fmt.Sprintf("acct%d", i)
-			resp, err := s.c.Show(acct, false)
-			if err == nil && resp != (ctl.Response{Kind: ctl.KindToken, Payload: acct}) {
-				err = fmt.Errorf("got %+v; want %+v", resp, ctl.Response{Kind: ctl.KindToken, Payload: acct})
+			resp, err := s.c.Do(show(acct))
+			switch {
+			case err != nil:
+				answers <- err.Error()
+			case resp == (ctl.Response{Kind: ctl.KindToken, Payload: acct}):
+				answers <- "token"
+			default:
+				answers <- resp.Payload
 			}
-			errs <- err
 		})
 	}
-	// Wait until maxConns handlers run and Serve waits for a slot; without
-	// the limit, Serve would accept the other clients and a handler more
-	// would enter.
+	// conns handlers run at once; every other client is answered busy
+	// while they do, and none of them reaches the handler.
 	stuck := time.After(30 * time.Second) // a failure guard, not a wait
-	for n, waiting := 0, false; n < maxConns || !waiting; {
+	for n, busy := 0, 0; n < conns || busy < clients-conns; {
 		select {
 		case <-stuck:
-			t.Fatalf("after 30s: %d handlers entered, Serve waiting for a slot: %t; want %d and true", n, waiting, maxConns)
+			t.Fatalf("after 30s: %d handlers entered, %d clients answered busy; want %d and %d", n, busy, conns, clients-conns)
 		case got := <-entered:
-			if n++; got > maxConns {
-				t.Fatalf("%d handlers at once; want at most %d", got, maxConns)
+			if n++; got > conns {
+				t.Fatalf("%d handlers at once; want at most %d", got, conns)
 			}
-		case <-full:
-			waiting = true
+		case a := <-answers:
+			if a != msgBusy {
+				t.Fatalf("a client was answered %q while every slot was taken; want %q", a, msgBusy)
+			}
+			busy++
 		}
 	}
-	if got := inFlight.Load(); got != maxConns {
-		t.Errorf("handlers at once while Serve waits: got %d; want %d", got, maxConns)
-	}
 	unblock()
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Error(err)
+	for range conns {
+		if a := <-answers; a != "token" {
+			t.Errorf("a client in a slot was answered %q; want its token", a)
 		}
 	}
 }
@@ -286,15 +281,15 @@ func TestServeHandlerPanic(t *testing.T) {
 			panic("boom")
 		}
 		return ctl.Response{Kind: ctl.KindOK, Payload: ""}
-	}), nil)
-	resp, err := s.c.Reload()
+	}), Limits{})
+	resp, err := s.c.Do(ctl.Request{Cmd: ctl.CmdReload})
 	if err != nil || resp.Kind != ctl.KindError {
 		t.Errorf("Reload: got %+v, %v; want an error answer", resp, err)
 	}
 	if !strings.Contains(s.logs.String(), "boom") {
 		t.Errorf("log: got %q; want the panic logged", s.logs.String())
 	}
-	if resp, err := s.c.Status(); err != nil || resp.Kind != ctl.KindOK {
+	if resp, err := s.c.Do(ctl.Request{Cmd: ctl.CmdStatus}); err != nil || resp.Kind != ctl.KindOK {
 		t.Errorf("Status after a panic: got %+v, %v; want an ok answer", resp, err)
 	}
 }
@@ -302,34 +297,33 @@ func TestServeHandlerPanic(t *testing.T) {
 func TestServeReturns(t *testing.T) {
 	tests := []struct {
 		name string
-		stop func(l *Listener, cancel context.CancelFunc)
+		stop func(d *Dir, cancel context.CancelFunc)
 	}{
-		{"context cancelled", func(_ *Listener, cancel context.CancelFunc) { cancel() }},
-		{"listener closed", func(l *Listener, _ context.CancelFunc) { l.Close() }},
+		{"context cancelled", func(_ *Dir, cancel context.CancelFunc) { cancel() }},
+		{"socket closed", func(d *Dir, _ context.CancelFunc) { d.Close() }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l, err := Listen(testtool.ShortDir(t))
+			d, err := Claim(testtool.ShortDir(t))
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer l.Close()
+			defer d.Close()
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			started := make(chan struct{})
 			done := make(chan error, 1)
-			go func() {
-				done <- l.Serve(ctx, handlerFunc(func(context.Context, ctl.Request) ctl.Response {
-					close(started)
-					return ctl.Response{Kind: ctl.KindOK, Payload: ""}
-				}), nil)
-			}()
+			srv := &Server{Handler: handlerFunc(func(context.Context, ctl.Request) ctl.Response {
+				close(started)
+				return ctl.Response{Kind: ctl.KindOK, Payload: ""}
+			})}
+			go func() { done <- srv.Serve(ctx, d) }()
 			// Make sure Serve is accepting before stopping it.
-			if _, err := (&ctl.Client{Socket: l.Path()}).Status(); err != nil {
+			if _, err := (&ctl.Client{Socket: d.Socket()}).Do(status); err != nil {
 				t.Fatal(err)
 			}
 			<-started
-			tt.stop(l, cancel)
+			tt.stop(d, cancel)
 			if err := <-done; err != nil {
 				t.Errorf("Serve: got %v; want nil", err)
 			}
@@ -338,8 +332,8 @@ func TestServeReturns(t *testing.T) {
 }
 
 func TestServeOversizeRequest(t *testing.T) {
-	s := startServer(t, echo, nil)
-	resp, err := s.c.Show(strings.Repeat("a", 4<<20), false)
+	s := startServer(t, echo, Limits{})
+	resp, err := s.c.Do(ctl.Request{Cmd: ctl.CmdShow, Account: strings.Repeat("a", 4<<20)})
 	if want := (ctl.Response{Kind: ctl.KindError, Payload: "request too large"}); err != nil || resp != want {
 		t.Errorf("got %+v, %v; want %+v", resp, err, want)
 	}

@@ -1,4 +1,4 @@
-package listen
+package endpoint
 
 import (
 	"context"
@@ -13,10 +13,10 @@ var token = handlerFunc(func(context.Context, ctl.Request) ctl.Response {
 })
 
 func BenchmarkRoundTrip(b *testing.B) {
-	s := startServer(b, token, nil)
+	s := startServer(b, token, Limits{})
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := s.c.Show("work", false); err != nil {
+		if _, err := s.c.Do(ctl.Request{Cmd: ctl.CmdShow, Account: "work"}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -25,12 +25,12 @@ func BenchmarkRoundTrip(b *testing.B) {
 // BenchmarkRoundTripParallel runs about 64 clients at once, as many as the
 // server handles concurrently.
 func BenchmarkRoundTripParallel(b *testing.B) {
-	s := startServer(b, token, nil)
+	s := startServer(b, token, Limits{})
 	b.ReportAllocs()
-	b.SetParallelism((maxConns + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+	b.SetParallelism((64 + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := s.c.Show("work", false); err != nil {
+			if _, err := s.c.Do(ctl.Request{Cmd: ctl.CmdShow, Account: "work"}); err != nil {
 				b.Error(err)
 				return
 			}
