@@ -6,6 +6,12 @@
 export LC_ALL=C
 GO=${GO:-go}
 
+# in_checkout says whether the current directory, the source's top, is the
+# top of a git checkout (not a tarball unpacked inside some other one).
+in_checkout() {
+	[ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$(pwd -P)" ]
+}
+
 # package_version prints VERSION, else `git describe` (e.g. 1.2.0,
 # 1.2.0-3-gabcdef0, 1.2.0-dirty, or a bare commit before the first tag),
 # else "devel"; without the v of a tag such as v1.2.0. It goes into file
@@ -13,7 +19,7 @@ GO=${GO:-go}
 package_version() {
 	local v=${VERSION:-}
 	if [ -z "$v" ]; then
-		v=$(git describe --tags --always --dirty 2>/dev/null) || v=devel
+		in_checkout && v=$(git describe --tags --always --dirty 2>/dev/null) || v=devel
 	fi
 	[[ $v =~ ^v[0-9] ]] && v=${v#v}
 	if ! [[ $v =~ ^[0-9A-Za-z][0-9A-Za-z.+~_-]*$ ]] || [ ${#v} -gt 64 ]; then
@@ -24,11 +30,14 @@ package_version() {
 }
 
 # package_epoch prints SOURCE_DATE_EPOCH (https://reproducible-builds.org),
-# else the last commit's time: every file's mtime in a package.
+# else the last commit's time: every file's mtime in a package. Outside a
+# git checkout (a source tarball) without it, 0, which still gives the same
+# bytes each time, but not those of a checkout: say so.
 package_epoch() {
 	local t=${SOURCE_DATE_EPOCH:-}
-	if [ -z "$t" ]; then
-		t=$(git log -1 --format=%ct 2>/dev/null) || t=0
+	if [ -z "$t" ] && ! { in_checkout && t=$(git log -1 --format=%ct 2>/dev/null); }; then
+		echo "$0: no git history and no SOURCE_DATE_EPOCH: dating every file 1970-01-01" >&2
+		t=0
 	fi
 	if ! [[ $t =~ ^[0-9]+$ ]]; then
 		echo "$0: SOURCE_DATE_EPOCH $(printf %q "$t") is not a number of seconds" >&2
