@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"syscall"
 )
 
 // connLimit keeps at most max connections open across the listeners it
@@ -13,7 +14,14 @@ import (
 // (netutil.LimitListener), it always admits a new connection, making room by
 // closing the one that has been idle longest, or when none is idle the
 // oldest one. Idle means not yet having sent a complete request head (still
-// connecting, in the TLS handshake or trickling headers). A connection
+// connecting, in the TLS handshake or trickling headers). Among idle
+// connections, those whose client has not started go first: started means
+// having sent a TLS ClientHello (HTTPS) or anything at all (HTTP), seen
+// already when the connection is accepted, as a browser sends at once.
+// Without it a flood of connections that send nothing (or no ClientHello)
+// dropped the browser's before its turn to be served came, or while its
+// handshake was under way: both take longer on a busy machine than the
+// flood needs to open another 256 connections. A connection
 // carries one request (keep-alive is off) and a genuine one, the browser's
 // redirect, is answered at once with a page that fits in the socket's
 // buffer, so it is busy for moments only: idle, slow or stalled clients
@@ -21,14 +29,17 @@ import (
 // read.
 type connLimit struct {
 	max int
+	tls bool // its connections speak TLS
 
 	mu   sync.Mutex // guards all, idle and the list fields of their conns
 	all  list.List  // of *trackedConn, oldest first
 	idle list.List  // of *trackedConn, longest idle first
 }
 
-func newConnLimit(max int) *connLimit {
-	return &connLimit{max: max}
+// newConnLimit returns a limit of max connections, which speak TLS when
+// speaksTLS is set.
+func newConnLimit(max int, speaksTLS bool) *connLimit {
+	return &connLimit{max: max, tls: speaksTLS}
 }
 
 // wrap returns l, its connections counted against the limit.
@@ -42,6 +53,10 @@ type limitListener struct {
 	*connLimit
 }
 
+// tlsHandshakeRecord is the first byte of a TLS ClientHello (a record of
+// content type handshake).
+const tlsHandshakeRecord = 0x16
+
 // Accept waits for the next connection.
 func (l *limitListener) Accept() (net.Conn, error) {
 	c, err := l.AcceptTCP()
@@ -49,8 +64,33 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	tc := &trackedConn{TCPConn: c, lim: l.connLimit}
+	tc.started = l.hasStarted(c)
 	l.admit(tc)
 	return tc, nil
+}
+
+// hasStarted reports whether the client of c has started: sent a TLS
+// ClientHello, or anything at all without TLS. It never waits.
+func (lim *connLimit) hasStarted(c *net.TCPConn) bool {
+	b, sent := firstByte(c)
+	return sent && (!lim.tls || b == tlsHandshakeRecord)
+}
+
+// firstByte returns the first byte the client sent on c, leaving it to be
+// read, or false when nothing has arrived yet. It never waits.
+func firstByte(c *net.TCPConn) (byte, bool) {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return 0, false
+	}
+	var b [1]byte
+	n := 0
+	// Control, not Read: Read would wait for a read of c under way in the
+	// connection's goroutine.
+	rc.Control(func(fd uintptr) {
+		n, _, _ = syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	})
+	return b[0], n == 1
 }
 
 // admit counts c as open and idle, first evicting the longest-idle
@@ -59,11 +99,7 @@ func (lim *connLimit) admit(c *trackedConn) {
 	lim.mu.Lock()
 	var victim *trackedConn
 	if lim.all.Len() >= lim.max {
-		oldest := lim.idle.Front()
-		if oldest == nil {
-			oldest = lim.all.Front()
-		}
-		victim = oldest.Value.(*trackedConn)
+		victim = lim.victimLocked()
 		lim.forgetLocked(victim)
 	}
 	c.elem = lim.all.PushBack(c)
@@ -72,6 +108,47 @@ func (lim *connLimit) admit(c *trackedConn) {
 	if victim != nil {
 		victim.TCPConn.Close()
 	}
+}
+
+// maxRechecks bounds how many connections not started when accepted
+// victimLocked looks at again: a few suffice for the browser's, whose
+// ClientHello came just after it was accepted, and each costs a system
+// call, at every connection a flood opens.
+const maxRechecks = 4
+
+// victimLocked is the connection to close to make room: the longest idle
+// one whose client has not started, else the longest idle one, else the
+// oldest. lim.mu must be held, and a connection open. The first few not
+// started when accepted are looked at again (without waiting: no I/O
+// happens with lim.mu held).
+func (lim *connLimit) victimLocked() *trackedConn {
+	rechecks := 0
+	for e := lim.idle.Front(); e != nil; e = e.Next() {
+		c := e.Value.(*trackedConn)
+		if c.started {
+			continue
+		}
+		if rechecks++; rechecks > maxRechecks || !lim.hasStarted(c.TCPConn) {
+			return c
+		}
+		c.started = true
+	}
+	if e := lim.idle.Front(); e != nil {
+		return e.Value.(*trackedConn)
+	}
+	return lim.all.Front().Value.(*trackedConn)
+}
+
+// helloReceived is the tls.Config.GetConfigForClient hook that tells the
+// limit when a connection's ClientHello has arrived, if it came after the
+// connection was accepted. It changes nothing in the TLS configuration.
+func (lim *connLimit) helloReceived(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+	if t, ok := hello.Conn.(*trackedConn); ok {
+		lim.mu.Lock()
+		t.started = true
+		lim.mu.Unlock()
+	}
+	return nil, nil
 }
 
 // connState is the http.Server.ConnState hook that tells the limit when a
@@ -126,6 +203,7 @@ type trackedConn struct {
 	// Guarded by lim.mu.
 	elem     *list.Element // position in lim.all; nil once closed or evicted
 	idleElem *list.Element // position in lim.idle; nil while busy or gone
+	started  bool          // its ClientHello (HTTPS) or first byte (HTTP) has arrived
 }
 
 // Close closes the connection and releases its place.

@@ -101,7 +101,7 @@ func TestLimitListenerEvictsLongestIdle(t *testing.T) {
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
-	l := newConnLimit(2).wrap(ln)
+	l := newConnLimit(2, false).wrap(ln)
 	defer l.Close()
 
 	a, _ := dialAccept(t, l)
@@ -148,7 +148,7 @@ func TestLimitListenerEvictsOldestBusy(t *testing.T) {
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
-	l := newConnLimit(2).wrap(ln)
+	l := newConnLimit(2, false).wrap(ln)
 	defer l.Close()
 	a, as := dialAccept(t, l)
 	_, bs := dialAccept(t, l)
@@ -183,7 +183,7 @@ func TestConnStateSeesThroughTLS(t *testing.T) {
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
-	l := newConnLimit(2).wrap(ln)
+	l := newConnLimit(2, false).wrap(ln)
 	defer l.Close()
 	_, s := dialAccept(t, l)
 	l.connState(tls.Server(s, &tls.Config{}), http.StateActive)

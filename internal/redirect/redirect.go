@@ -10,8 +10,8 @@
 // request line and headers are capped at 16 KiB, every phase of a
 // connection has a deadline, a connection carries one request, and at most
 // 256 connections are kept open, the longest idle one (or, when none is
-// idle, the oldest) being dropped to make room, so that idle, slow or
-// flooding clients cannot keep a genuine redirect waiting. ListenLoopback
+// idle, the oldest) being dropped to make room, silent ones first, so that
+// idle, slow or flooding clients cannot keep a genuine redirect waiting. ListenLoopback
 // holds one port on both loopback addresses, so that no other user can take
 // the one a browser resolves "localhost" to.
 //
@@ -107,14 +107,15 @@ func checkCert(cert *tls.Certificate) error {
 
 // newListener serves socks, which share a port, as one listener.
 func newListener(socks []*net.TCPListener, cert *tls.Certificate) *Listener {
-	l := &Listener{socks: socks, limit: newConnLimit(maxConns), tls: cert != nil}
+	l := &Listener{socks: socks, limit: newConnLimit(maxConns, cert != nil), tls: cert != nil}
 	for _, sock := range socks {
 		var ln net.Listener = l.limit.wrap(sock)
 		if cert != nil {
 			ln = tls.NewListener(ln, &tls.Config{
-				Certificates: []tls.Certificate{*cert},
-				MinVersion:   tls.VersionTLS12,
-				NextProtos:   []string{"http/1.1"},
+				Certificates:       []tls.Certificate{*cert},
+				MinVersion:         tls.VersionTLS12,
+				NextProtos:         []string{"http/1.1"},
+				GetConfigForClient: l.limit.helloReceived,
 			})
 		}
 		l.lns = append(l.lns, ln)
