@@ -73,6 +73,26 @@ func TestServerBesideRefusesWhatOthersCanWrite(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, "is writable by every user"},
+		{"link through a world-writable directory", func(t *testing.T, bin, server string) {
+			// Anyone may point shared/link elsewhere between the check
+			// and the exec; the file it leads to now is safe.
+			target := filepath.Join(t.TempDir(), serverProgram)
+			if err := os.Rename(server, target); err != nil {
+				t.Fatal(err)
+			}
+			shared := filepath.Join(t.TempDir(), "shared")
+			if err := os.Mkdir(shared, 0o777); err != nil {
+				t.Fatal(err)
+			}
+			chmod(t, shared, 0o777)
+			link := filepath.Join(shared, "link")
+			if err := os.Symlink(target, link); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(link, server); err != nil {
+				t.Fatal(err)
+			}
+		}, "is writable by every user"},
 		{"another user's file", func(t *testing.T, _, server string) { chown(t, server) }, "neither root nor you"},
 		{"another user's link", func(t *testing.T, bin, server string) {
 			target := filepath.Join(t.TempDir(), serverProgram)

@@ -11,44 +11,60 @@ import (
 
 // trusted checks that no other user than root can have put the program at
 // path there or changed it, since pizauth runs it (auto-start may run it
-// for root): the file, and the file a symbolic link leads to, must be owned
-// by root or by us and not writable by every user, and so must every
-// directory above them, except that a directory with the sticky bit (like
-// /tmp) may be writable by all. Group write permission is allowed: groups
-// that share an install directory (staff, admin) are trusted like its
-// owner.
+// for root): the file, and every symbolic link on the way to it, must be
+// owned by root or by us, the file not writable by every user, and so must
+// every directory above each of them, except that a directory with the
+// sticky bit (like /tmp) may be writable by all. A link in a directory that
+// others can write in could be pointed elsewhere between the check and the
+// exec. Group write permission is allowed: groups that share an install
+// directory (staff, admin) are trusted like its owner.
 func trusted(path string) error {
-	link, err := os.Lstat(path)
-	if err != nil {
-		return err
+	for hops := 0; ; hops++ {
+		if hops > maxLinks {
+			return fmt.Errorf("%s: too many levels of symbolic links", path)
+		}
+		fi, err := os.Lstat(path)
+		if err != nil {
+			return err
+		}
+		if err := ownedByUs(path, fi); err != nil {
+			return err
+		}
+		dir, err := filepath.EvalSymlinks(filepath.Dir(path))
+		if err != nil {
+			return err
+		}
+		if err := trustedDirs(dir); err != nil {
+			return err
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			return trustedFile(path, fi)
+		}
+		target, err := os.Readlink(path)
+		if err != nil {
+			return err
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(dir, target) // relative to the link's real directory
+		}
+		path = target
 	}
-	if err := ownedByUs(path, link); err != nil {
-		return err
-	}
-	real, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		return err
-	}
-	fi, err := os.Stat(real)
+}
+
+// maxLinks bounds the symbolic links followed, as the kernel does (40 on
+// Linux).
+const maxLinks = 40
+
+// trustedFile checks the program itself: a regular file that not every
+// user may write.
+func trustedFile(path string, fi fs.FileInfo) error {
 	switch {
-	case err != nil:
-		return err
 	case !fi.Mode().IsRegular():
-		return fmt.Errorf("%s is not a regular file", real)
+		return fmt.Errorf("%s is not a regular file", path)
 	case fi.Mode().Perm()&0o002 != 0:
-		return fmt.Errorf("%s is writable by every user", real)
+		return fmt.Errorf("%s is writable by every user", path)
 	}
-	if err := ownedByUs(real, fi); err != nil {
-		return err
-	}
-	if err := trustedDirs(filepath.Dir(real)); err != nil {
-		return err
-	}
-	dir, err := filepath.EvalSymlinks(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	return trustedDirs(dir)
+	return nil
 }
 
 // trustedDirs checks dir, a path without symbolic links, and every
