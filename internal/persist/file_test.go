@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -40,6 +41,27 @@ func TestWriteFileAtomic(t *testing.T) {
 	}
 	os.RemoveAll(blocked)
 	checkOnlyFile(t, dir, "state.age")
+}
+
+// mkUnder makes dir/name, ours with mode 0700 (as root may, whoever owns
+// dir).
+func mkUnder(t *testing.T, dir, name string) string {
+	t.Helper()
+	sub := filepath.Join(dir, name)
+	if err := os.Mkdir(sub, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}
+
+// link makes dir/link, a symbolic link to target.
+func link(t *testing.T, dir, target string) string {
+	t.Helper()
+	l := filepath.Join(dir, "link")
+	if err := os.Symlink(target, l); err != nil {
+		t.Fatal(err)
+	}
+	return l
 }
 
 func checkMode(t *testing.T, path string, want os.FileMode) {
@@ -133,16 +155,26 @@ func TestCheckDir(t *testing.T) {
 		{"world-writable", mk("world", 0o777, me), "writable by other users"},
 		{"group-writable", mk("group", 0o770, me), "writable by other users"},
 		{"world-writable sticky", mk("sticky", 0o1777, me), "writable by other users"},
+		{"under a world-writable directory", mkUnder(t, mk("open", 0o777, me), "mine"), "above persist_file is writable by other users"},
+		{"under a sticky one", mkUnder(t, mk("tmp", 0o777|os.ModeSticky, me), "mine"), ""},
+		{"through a link in a world-writable directory", link(t, mk("links", 0o777, me), filepath.Join(base, "own0700")), "above persist_file is writable by other users"},
+		{"through a link of ours", link(t, mk("ownlinks", 0o755, me), filepath.Join(base, "own0700")), ""},
 	}
 	if me == 0 {
 		tests = append(tests, struct{ name, dir, want string }{"another user's", mk("other", 0o755, 65534), "owned by uid 65534"})
+		tests = append(tests, struct{ name, dir, want string }{"under another user's", mkUnder(t, mk("others", 0o755, 65534), "mine"), "above persist_file is owned by uid 65534"})
+		other := link(t, mk("linkdir", 0o755, me), filepath.Join(base, "own0755"))
+		if err := os.Lchown(other, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		tests = append(tests, struct{ name, dir, want string }{"through another user's link", other, "symbolic link .* is owned by uid 65534"})
 	}
 	for _, tt := range tests {
 		err := CheckDir(tt.dir)
 		switch {
 		case tt.want == "" && err != nil:
 			t.Errorf("%s: CheckDir = %v; want nil", tt.name, err)
-		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+		case tt.want != "" && (err == nil || !regexp.MustCompile(tt.want).MatchString(err.Error())):
 			t.Errorf("%s: CheckDir = %v; want an error containing %q", tt.name, err, tt.want)
 		}
 		if tt.want != "" {
@@ -168,7 +200,12 @@ func TestReadFileRefusesWhatIsNotARegularFile(t *testing.T) {
 	if err := os.Truncate(big, MaxFile+1); err != nil {
 		t.Fatal(err)
 	}
-	for path, want := range map[string]string{fifo: "not a regular file", dir: "not a regular file", "/dev/null": "not a regular file", big: "larger than"} {
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(big, link); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{fifo: "not a regular file", dir: "not a regular file", "/dev/null": "not a regular file", big: "larger than",
+		link: "is a symbolic link: set persist_file to the file it leads to"} {
 		done := make(chan error, 1)
 		go func() { _, err := ReadFile(path); done <- err }()
 		select {
