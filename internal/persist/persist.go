@@ -104,7 +104,8 @@ type Persister struct {
 	dirty    bool            // a change is not on disk yet
 	changes  uint64          // bumped by every change
 	written  uint64          // how many of changes are on disk, or can no longer come back
-	saved    chan struct{}   // closed and replaced when written grows
+	saved    chan struct{}   // closed and replaced when written grows or Run stops
+	stopped  bool            // Run has returned: Close writes what is left
 	dropped  map[string]bool // accounts whose token was dropped since the last write
 	failing  bool            // the last write failed (and was reported)
 	lock     *os.File        // the lock of lockedFile (see lockFile), or nil
@@ -153,13 +154,14 @@ func (p *Persister) changed(dropped string) {
 // Flush waits until every change recorded before it is on disk, or at
 // least can no longer be undone by a restart (the old file was removed
 // because the write failed), or until ctx is done. It does not wait while
-// the file is not written: persistence off, or the file not read back yet
-// (the read back skips the accounts dropped meanwhile).
+// the file is not written: persistence off, the file not read back yet
+// (the read back skips the accounts dropped meanwhile), or Run stopped
+// (the server is stopping, and Close writes the last changes).
 func (p *Persister) Flush(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	target := p.changes
-	for p.state == fileLoaded && p.written < target {
+	for p.state == fileLoaded && p.written < target && !p.stopped {
 		saved := p.saved
 		p.mu.Unlock()
 		select {
@@ -178,9 +180,21 @@ func (p *Persister) Flush(ctx context.Context) error {
 func (p *Persister) writtenLocked(upto uint64) {
 	if upto > p.written {
 		p.written = upto
-		close(p.saved)
-		p.saved = make(chan struct{})
+		p.wakeFlushLocked()
 	}
+}
+
+// stop records that Run has returned, and wakes Flush.
+func (p *Persister) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stopped = true
+	p.wakeFlushLocked()
+}
+
+func (p *Persister) wakeFlushLocked() {
+	close(p.saved)
+	p.saved = make(chan struct{})
 }
 
 // Reading reports whether the file is being read back.
@@ -206,6 +220,7 @@ func (p *Persister) Run(ctx context.Context) {
 	retry := time.NewTimer(0)
 	<-retry.C
 	defer retry.Stop()
+	defer p.stop()
 	for {
 		select {
 		case <-ctx.Done():

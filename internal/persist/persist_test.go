@@ -332,3 +332,39 @@ func TestFlushDoesNotWaitForTheReadBack(t *testing.T) {
 		}
 	})
 }
+
+// TestFlushDoesNotWaitOnceStopped: a revoke served while the server stops
+// does not wait for a write that only Close will make.
+func TestFlushDoesNotWaitOnceStopped(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t)
+		ctx, cancel := context.WithCancel(t.Context())
+		if err := f.p.Configure(ctx, f.settings); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { f.p.Run(ctx); close(done) }()
+		f.host.set("work=token")
+		f.p.Changed()
+		synctest.Wait()
+		cancel()
+		<-done
+		f.host.set("")
+		f.p.Dropped("work")
+		flushed := make(chan error, 1)
+		go func() { flushed <- f.p.Flush(t.Context()) }()
+		synctest.Wait()
+		select {
+		case err := <-flushed:
+			if err != nil {
+				t.Errorf("Flush once Run stopped: %v", err)
+			}
+		default:
+			t.Errorf("Flush waits once Run has stopped")
+		}
+		f.p.Close()
+		if got := f.onDisk(t); got != "" {
+			t.Errorf("on disk after Close: %q; want the empty state", got)
+		}
+	})
+}
