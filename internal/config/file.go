@@ -7,9 +7,9 @@ import (
 	"syscall"
 )
 
-// MaxFileSize bounds the configuration file. A thousand accounts take a
-// few hundred KiB.
-const MaxFileSize = 1 << 20
+// MaxFileSize bounds the configuration file: ten thousand accounts take
+// about 2 MB, and the file is read whole at every start and reload.
+const MaxFileSize = 16 << 20
 
 // readFile reads the configuration file at path. Only a regular file (or a
 // symbolic link to one) of at most MaxFileSize bytes is read: a FIFO, a
@@ -29,7 +29,7 @@ func readFile(path string) ([]byte, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%q is not a regular file", path)
 	}
-	tooLarge := fmt.Errorf("%q is larger than %d KiB", path, MaxFileSize>>10)
+	tooLarge := fmt.Errorf("%q is larger than %d MiB", path, MaxFileSize>>20)
 	if fi.Size() > MaxFileSize {
 		return nil, tooLarge
 	}

@@ -49,7 +49,7 @@ func TestLoadOnlyRegularFiles(t *testing.T) {
 		}, "is not a regular file"},
 		{"too large", func(t *testing.T, path string) {
 			write(t, path, validConfig+strings.Repeat("// padding\n", MaxFileSize/10))
-		}, "is larger than 1024 KiB"},
+		}, "is larger than 16 MiB"},
 		{"largest allowed", func(t *testing.T, path string) {
 			pad := MaxFileSize - len(validConfig) - 1
 			write(t, path, validConfig+"//"+strings.Repeat("x", pad-2)+"\n")
