@@ -50,6 +50,9 @@ func TestLoadOnlyRegularFiles(t *testing.T) {
 		{"too large", func(t *testing.T, path string) {
 			write(t, path, validConfig+strings.Repeat("// padding\n", MaxFileSize/10))
 		}, "is larger than 16 MiB"},
+		{"ten thousand accounts", func(t *testing.T, path string) { // pizbench rss's, 2.1 MB
+			write(t, path, string(manyAccounts(10000)))
+		}, ""},
 		{"largest allowed", func(t *testing.T, path string) {
 			pad := MaxFileSize - len(validConfig) - 1
 			write(t, path, validConfig+"//"+strings.Repeat("x", pad-2)+"\n")
