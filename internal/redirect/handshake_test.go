@@ -178,3 +178,43 @@ func TestLimitListenerSparesStartedClients(t *testing.T) {
 		}
 	}
 }
+
+// TestLimitListenerGraceForSilentClients: when the flood's connections do
+// send something, a browser slow to send its first bytes (starved of CPU
+// by the flood) is not dropped sooner than by age: silence counts only
+// once most of the limit's worth of connections came after it.
+func TestLimitListenerGraceForSilentClients(t *testing.T) {
+	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	l := newConnLimit(8, false).wrap(ln) // grace: 7 admissions
+	defer l.Close()
+	talking := func() net.Conn {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatalf("dial: %v", err)
+		}
+		t.Cleanup(func() { c.Close() })
+		io.WriteString(c, "GET / HTTP/1.1\r\n") // there before Accept
+		s, err := l.Accept()
+		if err != nil {
+			t.Fatalf("accept: %v", err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return c
+	}
+	oldest := talking()
+	talking()
+	_, browser := dialAccept(t, l) // silent so far
+	for range 5 {
+		talking()
+	}
+	talking() // the ninth: one must go, 6 admissions after the browser's
+	if !closedByServer(oldest) {
+		t.Errorf("the oldest connection was not dropped")
+	}
+	if !counted(l, browser) {
+		t.Errorf("the browser's connection, silent for only 6 admissions, was dropped before older ones")
+	}
+}

@@ -14,32 +14,37 @@ import (
 // (netutil.LimitListener), it always admits a new connection, making room by
 // closing the one that has been idle longest, or when none is idle the
 // oldest one. Idle means not yet having sent a complete request head (still
-// connecting, in the TLS handshake or trickling headers). Among idle
-// connections, those whose client has not started go first: started means
-// having sent a TLS ClientHello (HTTPS) or anything at all (HTTP), seen
-// already when the connection is accepted, as a browser sends at once.
-// Without it a flood of connections that send nothing (or no ClientHello)
-// dropped the browser's before its turn to be served came, or while its
-// handshake was under way: both take longer on a busy machine than the
-// flood needs to open another 256 connections. A connection
+// connecting, in the TLS handshake or trickling headers). A connection
 // carries one request (keep-alive is off) and a genuine one, the browser's
 // redirect, is answered at once with a page that fits in the socket's
 // buffer, so it is busy for moments only: idle, slow or stalled clients
 // cannot keep it waiting, and neither can clients whose answers they never
 // read.
+//
+// Silent connections go first: those whose client has sent nothing (for
+// HTTPS, no TLS ClientHello) although most of the limit's worth of
+// connections came after them. A browser sends at once; a flood of
+// connections that send nothing otherwise dropped the browser's, the
+// oldest once 256 more had come (some 50 ms of a local flood), before its
+// turn to be served came or while its TLS handshake was under way. The
+// grace keeps a browser that is slow to send (starved of CPU by the flood)
+// from being dropped sooner than by age when the flood's connections do
+// send something.
 type connLimit struct {
-	max int
-	tls bool // its connections speak TLS
+	max   int
+	tls   bool   // its connections speak TLS
+	grace uint64 // admissions after its own before a silent connection goes first
 
-	mu   sync.Mutex // guards all, idle and the list fields of their conns
+	mu   sync.Mutex // guards all, idle, seq and the list fields of their conns
 	all  list.List  // of *trackedConn, oldest first
 	idle list.List  // of *trackedConn, longest idle first
+	seq  uint64     // connections admitted so far
 }
 
 // newConnLimit returns a limit of max connections, which speak TLS when
 // speaksTLS is set.
 func newConnLimit(max int, speaksTLS bool) *connLimit {
-	return &connLimit{max: max, tls: speaksTLS}
+	return &connLimit{max: max, tls: speaksTLS, grace: uint64(max) * 7 / 8}
 }
 
 // wrap returns l, its connections counted against the limit.
@@ -97,6 +102,8 @@ func firstByte(c *net.TCPConn) (byte, bool) {
 // connection, or the oldest when none is idle, if the limit is reached.
 func (lim *connLimit) admit(c *trackedConn) {
 	lim.mu.Lock()
+	lim.seq++
+	c.seq = lim.seq
 	var victim *trackedConn
 	if lim.all.Len() >= lim.max {
 		victim = lim.victimLocked()
@@ -110,22 +117,22 @@ func (lim *connLimit) admit(c *trackedConn) {
 	}
 }
 
-// maxRechecks bounds how many connections not started when accepted
-// victimLocked looks at again: a few suffice for the browser's, whose
-// ClientHello came just after it was accepted, and each costs a system
-// call, at every connection a flood opens.
+// maxRechecks bounds how many silent connections victimLocked looks at
+// again: a few suffice for the browser's, whose first bytes came after it
+// was accepted, and each costs a system call, at every connection a flood
+// opens.
 const maxRechecks = 4
 
 // victimLocked is the connection to close to make room: the longest idle
-// one whose client has not started, else the longest idle one, else the
-// oldest. lim.mu must be held, and a connection open. The first few not
-// started when accepted are looked at again (without waiting: no I/O
-// happens with lim.mu held).
+// silent one past its grace, else the longest idle one, else the oldest.
+// lim.mu must be held, and a connection open. The first few candidates
+// that were silent are looked at again (without waiting: no I/O happens
+// with lim.mu held).
 func (lim *connLimit) victimLocked() *trackedConn {
 	rechecks := 0
 	for e := lim.idle.Front(); e != nil; e = e.Next() {
 		c := e.Value.(*trackedConn)
-		if c.started {
+		if c.started || lim.seq-c.seq < lim.grace {
 			continue
 		}
 		if rechecks++; rechecks > maxRechecks || !lim.hasStarted(c.TCPConn) {
@@ -204,6 +211,7 @@ type trackedConn struct {
 	elem     *list.Element // position in lim.all; nil once closed or evicted
 	idleElem *list.Element // position in lim.idle; nil while busy or gone
 	started  bool          // its ClientHello (HTTPS) or first byte (HTTP) has arrived
+	seq      uint64        // its place in the order of admissions
 }
 
 // Close closes the connection and releases its place.
