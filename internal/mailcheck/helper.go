@@ -10,6 +10,7 @@ import (
 	"iter"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/pizauth-go/pizauth/internal/cmdline"
@@ -97,7 +98,9 @@ func readToken(r io.Reader) (string, error) {
 // caConfig is a TLS configuration that trusts the certificates in the PEM
 // file at path instead of the system's roots.
 func caConfig(path string) (*tls.Config, error) {
-	f, err := os.Open(path)
+	// Without blocking: a FIFO that nobody writes to is refused below
+	// instead of hanging the logins before their time limit starts.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 	if err != nil {
 		return nil, fmt.Errorf("--ca-file: %w", err)
 	}

@@ -2,8 +2,11 @@ package mailcheck
 
 import (
 	"bytes"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestReadToken(t *testing.T) {
@@ -39,5 +42,25 @@ func TestHelperMainSetupErrors(t *testing.T) {
 		if status != 1 || stdout.Len() != 0 || stderr.String() != tt.want {
 			t.Errorf("%s: got %d, stdout %q, stderr %q; want 1 and %q", tt.args, status, stdout.String(), stderr.String(), tt.want)
 		}
+	}
+}
+
+// TestCAFileFIFO gives --ca-file a FIFO that nobody writes to: it is
+// refused at once, not waited on for ever (the logins' 30 s only start
+// after the setup).
+func TestCAFileFIFO(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "ca.pem")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := caConfig(fifo); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("caConfig(FIFO) = %v; want it refused as not a regular file", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("caConfig waits on a FIFO without a writer")
 	}
 }
