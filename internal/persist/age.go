@@ -35,6 +35,15 @@ func Seal(data []byte, recipients []string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// ageHeader starts every file that Seal makes.
+const ageHeader = "age-encryption.org/v1\n"
+
+// Sealed reports whether data can be a file that Seal made, or is empty
+// (nothing is lost by replacing it).
+func Sealed(data []byte) bool {
+	return len(data) == 0 || bytes.HasPrefix(data, []byte(ageHeader))
+}
+
 // Open decrypts what Seal made with the identities in identityText (as
 // persist_identity_cmd prints them), reading at most MaxFile bytes.
 func Open(sealed, identityText []byte) ([]byte, error) {

@@ -368,3 +368,40 @@ func TestFlushDoesNotWaitOnceStopped(t *testing.T) {
 		}
 	})
 }
+
+// TestNeverOverwritesAFileOfTheUsers: without persist_identity_cmd the file
+// is written unread, so a persist_file that names an existing file that
+// Seal did not make (a mistyped path) is refused, not replaced.
+func TestNeverOverwritesAFileOfTheUsers(t *testing.T) {
+	f := newFixture(t)
+	f.settings.IdentityCmd = ""
+	notes := []byte("my notes, not a pizauth state\n")
+	if err := os.WriteFile(f.settings.File, notes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := f.p.Configure(t.Context(), f.settings)
+	if err == nil || !strings.Contains(err.Error(), "is not an age-encrypted file: refusing to overwrite it") {
+		t.Fatalf("Configure with a file of the user's: %v; want it refused", err)
+	}
+	f.host.set("work=token")
+	f.p.Changed()
+	f.p.Close()
+	if got, _ := os.ReadFile(f.settings.File); string(got) != string(notes) {
+		t.Errorf("the user's file became %q", got)
+	}
+
+	sealed, err := Seal([]byte("old"), f.settings.Recipients)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, content := range [][]byte{sealed, nil} {
+		if err := os.WriteFile(f.settings.File, content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		p := New(Options{Host: f.host, Write: f.disk.write})
+		if err := p.Configure(t.Context(), f.settings); err != nil {
+			t.Errorf("Configure with a file of %d bytes that Seal could have made: %v", len(content), err)
+		}
+		p.Close()
+	}
+}

@@ -66,6 +66,10 @@ func (p *Persister) open(ctx context.Context, gen uint64, s Settings) error {
 		return nil
 	case err != nil:
 		return fmt.Errorf("persist_file: %w", err)
+	case s.IdentityCmd == "" && !Sealed(sealed):
+		// It would be replaced at the first token change, unread: a
+		// path mistyped as that of a file of the user's is not lost.
+		return fmt.Errorf("persist_file %q exists and is not an age-encrypted file: refusing to overwrite it", s.File)
 	case s.IdentityCmd == "":
 		// Written but never read back: the user restores it by hand,
 		// so it is not written before the first token change.
