@@ -405,3 +405,27 @@ func TestNeverOverwritesAFileOfTheUsers(t *testing.T) {
 		p.Close()
 	}
 }
+
+// TestNeverWritesWhatCannotBeRead: a state too large to be read back at
+// the next start is not written (the file would then never be written
+// again); the user hears why.
+func TestNeverWritesWhatCannotBeRead(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t)
+		stop := f.run(t)
+		defer stop()
+		f.host.set("small")
+		f.p.Changed()
+		synctest.Wait()
+		f.host.set(strings.Repeat("x", MaxFile))
+		f.p.Changed()
+		synctest.Wait()
+		if got := f.onDisk(t); got != "small" {
+			t.Errorf("on disk: %d bytes; want the last state that can be read back", len(got))
+		}
+		if got := f.host.reports(); len(got) != 1 || !strings.Contains(got[0], "more than the") {
+			t.Errorf("reported %q; want the size refused", got)
+		}
+		f.host.set("small again") // spares Close's tries the large seal
+	})
+}

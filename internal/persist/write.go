@@ -63,6 +63,10 @@ func (p *Persister) writeState(s Settings) error {
 	if err != nil {
 		return err
 	}
+	if len(sealed) > MaxFile {
+		// It could never be read back, and so never be overwritten.
+		return fmt.Errorf("the sealed token state is %d bytes, more than the %d that can be read back", len(sealed), MaxFile)
+	}
 	return p.write(s.File, sealed)
 }
 
