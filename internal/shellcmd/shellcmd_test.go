@@ -259,7 +259,10 @@ func TestBackgroundHoldingOutput(t *testing.T) {
 // prints reaches the terminal or the journal.
 func TestInheritsServerOutput(t *testing.T) {
 	dir := t.TempDir()
-	probe := `readlink /proc/$$/fd/1 > "$DIR/fd1"; readlink /proc/$$/fd/2 > "$DIR/fd2"`
+	// The links are read before any redirection: dash applies a command's
+	// redirection in the shell itself while the command runs.
+	probe := `one=$(readlink /proc/$$/fd/1); two=$(readlink /proc/$$/fd/2)
+printf '%s\n' "$one" > "$DIR/fd1"; printf '%s\n' "$two" > "$DIR/fd2"`
 	if _, err := os.Stat("/proc/self/fd/1"); err != nil {
 		t.Skip("no /proc")
 	}
