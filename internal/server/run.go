@@ -63,13 +63,29 @@ func Listen(ctx context.Context, o RunOptions) (*Process, error) {
 	}
 	p.Server = New(ctx, Options{
 		ConfigPath: o.ConfigPath, Config: o.Config, Logger: o.Logger, Notifier: o.Notifier,
-		Listeners: p.ports, Shutdown: cancel, Scheduler: scheduler.New(true),
+		Listeners: p.ports, Shutdown: p.stop, Scheduler: scheduler.New(true),
 	})
 	if err := p.Server.openPersistFile(); err != nil {
 		p.close()
 		return nil, err
 	}
 	return p, nil
+}
+
+// stop asks the server to stop. The control socket says so before the
+// client that asked is answered, so that a server started right after that
+// answer waits for this one instead of failing (see endpoint.Dir.Stopping);
+// a signal's stop says so a moment later, in Serve.
+func (p *Process) stop() {
+	p.stopping()
+	p.cancel()
+}
+
+// stopping tells the control socket that the server is stopping.
+func (p *Process) stopping() {
+	if err := p.control.Stopping(); err != nil {
+		p.Server.log.Warn("control socket: cannot say the server is stopping", "err", err)
+	}
 }
 
 // close releases what Listen bound, when Serve will not run.
@@ -113,6 +129,7 @@ func (p *Process) Serve() error {
 	}
 	s.startup()
 	<-ctx.Done()
+	p.stopping()
 	if !waitAtMost(stopLimit, func() { serving.Wait(); s.Wait() }) {
 		s.log.Warn("stopping without waiting any longer for requests and work in progress", "waited", stopLimit)
 	}

@@ -2,12 +2,17 @@ package server
 
 import (
 	"net"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/pizauth-go/pizauth/internal/config"
+	"github.com/pizauth-go/pizauth/internal/ctl"
+	"github.com/pizauth-go/pizauth/internal/ctl/endpoint"
+	"github.com/pizauth-go/pizauth/internal/paths"
+	"github.com/pizauth-go/pizauth/internal/testtool"
 )
 
 func TestWaitAtMost(t *testing.T) {
@@ -68,5 +73,37 @@ func TestDefaultListenersServeBothLoopbacks(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestClaimRightAfterShutdown: a server started as soon as `pizauth
+// shutdown` is answered (`pizauth shutdown; pizauth server`) gets the
+// runtime directory once the old server has stopped, instead of failing as
+// "already running" while the old one finishes.
+func TestClaimRightAfterShutdown(t *testing.T) {
+	cfg, err := config.Parse("pizauth.conf", []byte(`account "a" { auth_uri = "https://idp.example/auth"; token_uri = "https://idp.example/token"; client_id = "c"; }`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := testtool.ShortDir(t)
+	for round := range 3 {
+		p, err := Listen(t.Context(), RunOptions{ConfigPath: "pizauth.conf", Config: cfg, RuntimeDir: dir})
+		if err != nil {
+			t.Fatalf("round %d: Listen: %v", round, err)
+		}
+		served := make(chan error, 1)
+		go func() { served <- p.Serve() }()
+		c := &ctl.Client{Socket: filepath.Join(dir, paths.SocketName)}
+		if resp, err := c.Do(ctl.Request{Cmd: ctl.CmdShutdown}); err != nil || resp.Kind != ctl.KindOK {
+			t.Fatalf("round %d: shutdown: got %+v, %v; want ok", round, resp, err)
+		}
+		d, err := endpoint.Claim(dir) // what the next server does first
+		if err != nil {
+			t.Fatalf("round %d: Claim right after shutdown: %v", round, err)
+		}
+		if err := <-served; err != nil {
+			t.Errorf("round %d: Serve: %v", round, err)
+		}
+		d.Close()
 	}
 }

@@ -48,7 +48,7 @@ func ClaimInherited(f *os.File, dir string) (*Dir, error) {
 		path = socketIn(dir) // unnamed or abstract
 	}
 	ln.SetUnlinkOnClose(false)
-	lock, err := lockDir(dir)
+	lock, err := lockDir(dir, stoppingWait)
 	if err != nil {
 		ln.Close()
 		return nil, err

@@ -46,10 +46,11 @@ type Dir struct {
 
 	// The socket and lock are replaced when the runtime directory is
 	// removed under a running server (see keep.go).
-	mu     sync.Mutex // guards ln, sock, lock and closed
-	closed bool
-	ln     *net.UnixListener // the listening socket; Close leaves its file to close
-	sock   os.FileInfo       // the socket file as created, recognised again by Close
+	mu       sync.Mutex // guards ln, sock, lock, closed and stopping
+	closed   bool
+	stopping bool              // see Stopping
+	ln       *net.UnixListener // the listening socket; Close leaves its file to close
+	sock     os.FileInfo       // the socket file as created, recognised again by Close
 	// inherited is the socket file of a socket passed by the service
 	// manager (ClaimInherited), which Close leaves in place; nil otherwise.
 	inherited os.FileInfo
@@ -75,7 +76,7 @@ func Claim(dir string) (*Dir, error) {
 	if err := ctl.CheckSocketPath(path); err != nil {
 		return nil, err
 	}
-	lock, err := lockDir(dir)
+	lock, err := lockDir(dir, stoppingWait)
 	if err != nil {
 		return nil, err
 	}
@@ -92,15 +93,16 @@ func Claim(dir string) (*Dir, error) {
 // socketIn is the control socket's path in the runtime directory dir.
 func socketIn(dir string) string { return filepath.Join(dir, paths.SocketName) }
 
-// lockDir opens dir/pizauth.lock, takes an exclusive non-blocking flock and
-// writes our pid into it. The lock lasts as long as the returned file is open.
-func lockDir(dir string) (*os.File, error) {
+// lockDir opens dir/pizauth.lock, takes an exclusive flock and writes our pid
+// into it. The lock lasts as long as the returned file is open. A holder
+// that is stopping is waited for, up to wait (see lockUnlessServing).
+func lockDir(dir string, wait time.Duration) (*os.File, error) {
 	path := filepath.Join(dir, paths.LockName)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open lock file: %w", err)
 	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+	if err := lockUnlessServing(f, socketIn(dir), wait); err != nil {
 		defer f.Close()
 		if errors.Is(err, unix.EWOULDBLOCK) {
 			return nil, fmt.Errorf("%w (%s holds the lock %q)", ErrAlreadyRunning, holder(f), path)
@@ -229,14 +231,11 @@ func (d *Dir) close() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.closed = true
-	var errs []error
-	if fi, err := os.Lstat(d.path); err == nil && os.SameFile(fi, d.sock) && !os.SameFile(fi, d.inherited) {
-		if err := os.Remove(d.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			errs = append(errs, fmt.Errorf("remove control socket: %w", err))
+	errs := []error{d.removeSocketLocked()}
+	if !d.stopping { // Stopping closed it
+		if err := d.ln.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close control socket: %w", err))
 		}
-	}
-	if err := d.ln.Close(); err != nil {
-		errs = append(errs, fmt.Errorf("close control socket: %w", err))
 	}
 	if err := d.lock.Close(); err != nil { // closing releases the flock
 		errs = append(errs, fmt.Errorf("release lock: %w", err))
@@ -245,4 +244,17 @@ func (d *Dir) close() error {
 		d.watch.Close()
 	}
 	return errors.Join(errs...)
+}
+
+// removeSocketLocked removes the socket file if it is still the one this
+// Dir created (same inode), never one passed by the service manager.
+func (d *Dir) removeSocketLocked() error {
+	fi, err := os.Lstat(d.path)
+	if err != nil || !os.SameFile(fi, d.sock) || os.SameFile(fi, d.inherited) {
+		return nil
+	}
+	if err := os.Remove(d.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove control socket: %w", err)
+	}
+	return nil
 }

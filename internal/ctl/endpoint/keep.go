@@ -87,9 +87,9 @@ const (
 // longer the one this Dir created.
 func (d *Dir) recreateIfGone(log *slog.Logger) {
 	d.mu.Lock()
-	sock, closed := d.sock, d.closed
+	sock, done := d.sock, d.closed || d.stopping
 	d.mu.Unlock()
-	if fi, err := os.Lstat(d.path); closed || err == nil && os.SameFile(fi, sock) {
+	if fi, err := os.Lstat(d.path); done || err == nil && os.SameFile(fi, sock) {
 		return
 	}
 	if err := d.recreate(); err != nil {
@@ -111,7 +111,7 @@ func (d *Dir) recreate() error {
 		// The old directory's watch ended with it; watch the new one.
 		addDirWatch(d.watchFD, dir)
 	}
-	lock, err := lockDir(dir)
+	lock, err := lockDir(dir, 0)
 	if errors.Is(err, ErrAlreadyRunning) {
 		return fmt.Errorf("another server took over the runtime directory: %w", err)
 	}
@@ -124,7 +124,7 @@ func (d *Dir) recreate() error {
 		return err
 	}
 	d.mu.Lock()
-	if d.closed {
+	if d.closed || d.stopping {
 		d.mu.Unlock()
 		ln.Close()
 		os.Remove(d.path)
