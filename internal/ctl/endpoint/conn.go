@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/pizauth-go/pizauth/internal/ctl"
@@ -18,7 +19,7 @@ func (s *Server) serveConn(ctx context.Context, c *net.UnixConn, uid int, sl *sl
 	if !s.peerIsUs(c, uid) {
 		return
 	}
-	req, resp, ok := s.request(c)
+	req, resp, ok := s.request(c, sl)
 	switch {
 	case ok && req.Waits():
 		resp = s.wait(ctx, c, req, sl)
@@ -58,20 +59,24 @@ func peerCred(c *net.UnixConn) (uid, pid int, err error) {
 
 // request reads and decodes the request; when it cannot, ok is false and
 // resp is the error answer.
-func (s *Server) request(c *net.UnixConn) (req ctl.Request, resp ctl.Response, ok bool) {
+func (s *Server) request(c *net.UnixConn, sl *slots) (req ctl.Request, resp ctl.Response, ok bool) {
 	c.SetReadDeadline(time.Now().Add(s.Limits.ReadTimeout))
-	b, err := readRequest(c)
+	b, err := readRequest(c, sl)
 	if err == nil {
 		req, err = ctl.DecodeRequest(b)
 	}
-	if err != nil {
+	switch {
+	case err == nil:
+		return req, resp, true
+	case errors.Is(err, errRestoreBusy):
+		s.Logger.Warn("control socket: a restore came while another was under way; answered busy")
+		return req, ctl.Response{Kind: ctl.KindError, Payload: msgBusyRestore}, false
+	case errors.Is(err, os.ErrDeadlineExceeded):
 		s.Logger.Warn("control socket: bad request", "err", err)
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return req, ctl.Response{Kind: ctl.KindError, Payload: "request timed out"}, false
-		}
-		return req, ctl.Response{Kind: ctl.KindError, Payload: err.Error()}, false
+		return req, ctl.Response{Kind: ctl.KindError, Payload: "request timed out"}, false
 	}
-	return req, resp, true
+	s.Logger.Warn("control socket: bad request", "err", err)
+	return req, ctl.Response{Kind: ctl.KindError, Payload: err.Error()}, false
 }
 
 var (
@@ -81,28 +86,52 @@ var (
 
 // readRequest reads r to EOF, but never more than ctl.MaxRequest bytes, or
 // ctl.MaxRestore bytes for a request that starts with "restore:"
-// (ctl.MaxComplete for "complete:").
-func readRequest(r io.Reader) ([]byte, error) {
-	var b bytes.Buffer
-	if _, err := b.ReadFrom(io.LimitReader(r, ctl.MaxRequest+1)); err != nil {
-		return nil, err
+// (ctl.MaxComplete for "complete:"). A restore longer than ctl.MaxRequest
+// is read only in sl's restore slot, which it keeps until sl is released:
+// a few megabytes each, restores read at once would add up to gigabytes.
+// When another restore holds the slot, the error is errRestoreBusy.
+func readRequest(r io.Reader, sl *slots) ([]byte, error) {
+	b, err := readUpTo(r, make([]byte, 0, 512), ctl.MaxRequest+1)
+	if err != nil || len(b) <= ctl.MaxRequest {
+		return b, err
 	}
-	limit := ctl.MaxRequest
+	var limit int
 	switch {
-	case b.Len() <= limit:
-		return b.Bytes(), nil
-	case bytes.HasPrefix(b.Bytes(), restorePrefix):
+	case bytes.HasPrefix(b, restorePrefix):
+		if !sl.takeRestore() {
+			return nil, errRestoreBusy
+		}
 		limit = ctl.MaxRestore
-	case bytes.HasPrefix(b.Bytes(), completePrefix):
+	case bytes.HasPrefix(b, completePrefix):
 		limit = ctl.MaxComplete
-	}
-	if _, err := b.ReadFrom(io.LimitReader(r, int64(limit+1-b.Len()))); err != nil {
-		return nil, err
-	}
-	if b.Len() > limit {
+	default:
 		return nil, errTooLarge
 	}
-	return b.Bytes(), nil
+	// The buffer is as large as the request may be, so that it is never
+	// copied as it grows; only the pages that the request fills cost memory.
+	b, err = readUpTo(r, append(make([]byte, 0, limit+1), b...), limit+1)
+	if err == nil && len(b) > limit {
+		err = errTooLarge
+	}
+	return b, err
+}
+
+// readUpTo appends what r has, up to EOF, to b until b holds n bytes.
+func readUpTo(r io.Reader, b []byte, n int) ([]byte, error) {
+	for len(b) < n {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, min(cap(b), n-len(b)))
+		}
+		m, err := r.Read(b[len(b):min(cap(b), n)])
+		b = b[:len(b)+m]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
 }
 
 // handle returns the Handler's answer to req, or an error answer if it

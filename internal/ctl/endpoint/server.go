@@ -107,6 +107,7 @@ func (s *Server) serve(ctx context.Context, ls Listeners) error {
 	uid := os.Getuid()
 	ordinary := make(chan struct{}, s.Limits.Conns)
 	waits := make(chan struct{}, s.Limits.Waits)
+	restore := make(chan struct{}, 1)
 	var backoff time.Duration
 	shedding := false // the slots stayed taken for BusyAfter: answer busy at once
 	for {
@@ -152,7 +153,7 @@ func (s *Server) serve(ctx context.Context, ls Listeners) error {
 		wg.Go(func() {
 			defer c.Close()
 			// The slot is free before the client sees the connection end.
-			sl := slots{ordinary: ordinary, waits: waits, held: true}
+			sl := slots{ordinary: ordinary, waits: waits, restore: restore, held: true}
 			defer sl.release()
 			s.serveConn(ctx, c, uid, &sl)
 		})

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -336,5 +337,46 @@ func TestServeOversizeRequest(t *testing.T) {
 	resp, err := s.c.Do(ctl.Request{Cmd: ctl.CmdShow, Account: strings.Repeat("a", 4<<20)})
 	if want := (ctl.Response{Kind: ctl.KindError, Payload: "request too large"}); err != nil || resp != want {
 		t.Errorf("got %+v, %v; want %+v", resp, err, want)
+	}
+}
+
+// TestRestoresOneAtATime: a restore larger than an ordinary request is read
+// only while no other is under way; another is answered busy at once, so
+// that many 16 MiB restores at once cannot take gigabytes (64 took the
+// server to 2.2 GB).
+func TestRestoresOneAtATime(t *testing.T) {
+	entered := make(chan int, 4)
+	release := make(chan struct{})
+	s := startServer(t, handlerFunc(func(_ context.Context, r ctl.Request) ctl.Response {
+		if r.Cmd == ctl.CmdRestore {
+			entered <- len(r.Data)
+			<-release
+		}
+		return ctl.Response{Kind: ctl.KindOK, Payload: strconv.Itoa(len(r.Data))}
+	}), Limits{ReadTimeout: time.Minute}) // sizes, not time
+	large := append([]byte("restore:"), make([]byte, 1<<20)...)
+	first := make(chan string, 1)
+	go func() {
+		resp, err := s.c.Do(ctl.Request{Cmd: ctl.CmdRestore, Data: large[len("restore:"):]})
+		if err != nil {
+			first <- err.Error()
+			return
+		}
+		first <- fmt.Sprintf("%s:%s", resp.Kind, resp.Payload)
+	}()
+	<-entered
+	if got, want := rawExchange(t, s.d.Socket(), large), "error:"+msgBusyRestore; got != want {
+		t.Errorf("a restore while another is under way: got %.80q; want %q", got, want)
+	}
+	// Others are served meanwhile.
+	if resp, err := s.c.Do(status); err != nil || resp.Kind != ctl.KindOK {
+		t.Errorf("status while a restore is under way: got %+v, %v; want an ok answer", resp, err)
+	}
+	close(release)
+	if got, want := <-first, "ok:"+strconv.Itoa(1<<20); got != want {
+		t.Errorf("the first restore: got %.80q; want %q", got, want)
+	}
+	if got, want := rawExchange(t, s.d.Socket(), large), "ok:"+strconv.Itoa(1<<20); got != want {
+		t.Errorf("a restore after the first: got %.80q; want %q", got, want)
 	}
 }

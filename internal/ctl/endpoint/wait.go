@@ -15,9 +15,14 @@ import (
 // which the client prints; never silence, which it would report as a server
 // that is not running.
 const (
-	msgBusy      = "pizauth server busy: too many requests at once; try again shortly"
-	msgBusyWaits = "pizauth server busy: too many requests waiting at once (show --wait); try again shortly"
+	msgBusy        = "pizauth server busy: too many requests at once; try again shortly"
+	msgBusyWaits   = "pizauth server busy: too many requests waiting at once (show --wait); try again shortly"
+	msgBusyRestore = "pizauth server busy: another restore is under way; try again shortly"
 )
+
+// errRestoreBusy is readRequest's error for a restore that came while
+// another held the restore slot.
+var errRestoreBusy = errors.New("another restore is under way")
 
 // ErrClientGone is the cause (context.Cause) of a waiting request's
 // context when its client hung up.
@@ -25,14 +30,32 @@ var ErrClientGone = errors.New("the client hung up")
 
 // slots are the limits a connection counts against: it holds one of the
 // ordinary slots while it is read and handled, and a request that waits
-// trades it for one of the waits.
+// trades it for one of the waits. A large restore also holds the one
+// restore slot, from its reading to its answer.
 type slots struct {
-	ordinary, waits chan struct{}
-	held            bool // an ordinary slot
+	ordinary, waits, restore chan struct{}
+	held                     bool // an ordinary slot
+	heldRestore              bool
 }
 
-// release gives back the ordinary slot, if still held.
+// takeRestore takes the restore slot if it is free, and reports whether it
+// did.
+func (s *slots) takeRestore() bool {
+	select {
+	case s.restore <- struct{}{}:
+		s.heldRestore = true
+		return true
+	default:
+		return false
+	}
+}
+
+// release gives back the slots still held.
 func (s *slots) release() {
+	if s.heldRestore {
+		s.heldRestore = false
+		<-s.restore
+	}
 	if s.held {
 		s.held = false
 		<-s.ordinary
