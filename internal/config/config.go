@@ -16,8 +16,10 @@
 //
 // [Parse] checks everything it can without the network: syntax, option
 // types, duplicates, URIs, listen addresses, account names and the
-// consistency of listeners and redirect URIs. Every problem is reported as an
-// [*Error] carrying a line and column. The parser is hand-written, linear in
+// consistency of listeners and redirect URIs, but not what an age recipient
+// is: package persist checks persist_recipients, at the places Config
+// records. Every problem is reported as an [*Error] carrying a line and
+// column. The parser is hand-written, linear in
 // the size of its input and never recursive, so any input is safe to parse.
 package config
 
@@ -62,7 +64,7 @@ type Config struct {
 	HTTPSListenDefault  bool
 	PersistFile         string        // absolute, ~/ expanded; "" when unset
 	PersistIdentityCmd  string        // "" when unset
-	PersistRecipients   []string      // age recipients; set when PersistFile is
+	PersistRecipients   []string      // age recipients (unchecked); set when PersistFile is
 	RefreshAtLeast      time.Duration // default 90m
 	RefreshBeforeExpiry time.Duration // default 90s
 	RefreshRetry        time.Duration // default 40s
@@ -71,6 +73,12 @@ type Config struct {
 	TokenEventCmd       string        // "" when unset
 	TransientErrorIfCmd string        // "" when unset
 	Accounts            []*Account    // sorted by Name; at least one
+
+	// PersistRecipientsPlace is where persist_recipients stands in the
+	// file, and PersistRecipientPlaces where each of its entries does:
+	// package persist, which knows what an age recipient is, checks them.
+	PersistRecipientsPlace Place
+	PersistRecipientPlaces []Place
 }
 
 // NoListener reports whether both http_listen and https_listen are none:

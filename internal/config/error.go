@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
@@ -20,6 +21,22 @@ type Error struct {
 	// characters of any client_secret string replaced by '*'.
 	Source string
 }
+
+// Place is where a value stands in the configuration file. A package that
+// gives a value its meaning reports its errors about it there: package
+// persist checks persist_recipients (Config.PersistRecipientPlaces).
+type Place struct{ at Error }
+
+// Errorf returns the error at p with the message format makes; quote the
+// input with [Clip].
+func (p Place) Errorf(format string, args ...any) *Error {
+	e := p.at
+	e.Msg = fmt.Sprintf(format, args...)
+	return &e
+}
+
+// Clip shortens an input for quoting in a message.
+func Clip(s string) string { return clip(s) }
 
 // maxQuoted is how much of an input a message quotes.
 const maxQuoted = 64

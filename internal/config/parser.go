@@ -49,6 +49,9 @@ func (p *parser) errorf(pos int, format string, args ...any) *Error {
 	return errorAt(p.file, p.src, pos, fmt.Sprintf(format, args...))
 }
 
+// placeAt is the place of byte offset pos, for errors found later.
+func (p *parser) placeAt(pos int) Place { return Place{at: *errorAt(p.file, p.src, pos, "")} }
+
 // advance moves to the next token.
 func (p *parser) advance() *Error {
 	p.tok = p.lex.next()

@@ -1,13 +1,9 @@
 package config
 
 import (
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
-
-	"filippo.io/age"
 )
 
 // setPersistFile sets persist_file, expanding a leading ~/ to $HOME. The
@@ -32,37 +28,20 @@ func (p *parser) setPersistFile(v value) *Error {
 	return nil
 }
 
-// setPersistRecipients sets persist_recipients, each of which must be an age
-// recipient ("age1..."), and all of which must be usable together.
+// setPersistRecipients sets persist_recipients and records where it and
+// each entry stand: package persist, which knows what an age recipient is,
+// checks them and reports its errors there.
 func (p *parser) setPersistRecipients(v value) *Error {
 	if len(v.list) == 0 {
 		return p.errorf(v.tok.pos, `persist_recipients is empty: give at least one age recipient such as "age1..."`)
 	}
-	var recs []age.Recipient
-	for i, r := range v.list {
-		parsed, err := ParseRecipient(r)
-		if err != nil {
-			return p.errorf(v.listPos[i], "persist_recipients: %q is not an age recipient (want \"age1...\", as printed by age-keygen -y): %v", clip(r), err)
-		}
-		recs = append(recs, parsed)
-	}
-	if _, err := age.Encrypt(io.Discard, recs...); err != nil {
-		return p.errorf(v.tok.pos, "persist_recipients cannot be used together: %v", err)
-	}
 	p.cfg.PersistRecipients = v.list
-	return nil
-}
-
-// ParseRecipient parses one age recipient, as persist_recipients holds them:
-// an X25519 ("age1...") or a post-quantum hybrid ("age1pq1...") recipient.
-func ParseRecipient(s string) (age.Recipient, error) {
-	switch {
-	case strings.HasPrefix(s, "age1pq1"):
-		return age.ParseHybridRecipient(s)
-	case strings.HasPrefix(s, "age1"):
-		return age.ParseX25519Recipient(s)
+	p.cfg.PersistRecipientsPlace = p.placeAt(v.tok.pos)
+	p.cfg.PersistRecipientPlaces = make([]Place, len(v.listPos))
+	for i, pos := range v.listPos {
+		p.cfg.PersistRecipientPlaces[i] = p.placeAt(pos)
 	}
-	return nil, errors.New("unknown recipient type")
+	return nil
 }
 
 // checkPersist checks that the persist_* options make sense together.

@@ -108,7 +108,7 @@ func prepareServer(flagPath string, verbosity int) (serverSetup, error) {
 	if path, err = filepath.Abs(path); err != nil {
 		return serverSetup{}, err
 	}
-	cfg, err := config.Load(path)
+	cfg, err := server.LoadConfig(path)
 	if err != nil {
 		return serverSetup{}, err
 	}

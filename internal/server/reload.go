@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/pizauth-go/pizauth/internal/config"
+	"github.com/pizauth-go/pizauth/internal/persist"
 )
 
 // Reload re-reads the configuration file, as `pizauth reload` and SIGHUP
@@ -26,7 +27,7 @@ func (s *Server) Reload(ctx context.Context) error {
 	}
 	s.notifier.Reloading()
 	defer s.notifier.Reloaded()
-	cfg, err := config.Load(s.configPath)
+	cfg, err := LoadConfig(s.configPath)
 	if err != nil {
 		s.log.Error("reload refused: the configuration is invalid", "err", err)
 		return err
@@ -49,6 +50,20 @@ func (s *Server) Reload(ctx context.Context) error {
 	s.log.Info("configuration reloaded", "accounts", len(cfg.Accounts))
 	s.reconfigurePersistFile() // persist_file and its recipients may have changed
 	return nil
+}
+
+// LoadConfig reads the configuration file at path and checks it whole, as
+// the server does at start and on reload: package config checks all but
+// the age recipients, which package persist checks.
+func LoadConfig(path string) (*config.Config, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := persist.CheckRecipients(cfg); err != nil {
+		return nil, err
+	}
+	return cfg, nil
 }
 
 // applyConfigLocked swaps cfg in. Accounts whose security-relevant settings
