@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -53,10 +54,9 @@ func TestSyslogHandler(t *testing.T) {
 		verbosity int
 		want      []string
 	}{
-		{0, []string{`err level=ERROR msg=e`}},
-		{2, []string{`err level=ERROR msg=e`, `warning level=WARN msg=w`, `info level=INFO msg=i`}},
-		{4, []string{`err level=ERROR msg=e`, `warning level=WARN msg=w`, `info level=INFO msg=i`,
-			`debug level=DEBUG msg=d`, `debug level=TRACE msg=t`}},
+		{0, []string{`err e`}},
+		{2, []string{`err e`, `warning w`, `info i`}},
+		{4, []string{`err e`, `warning w`, `info i`, `debug d`, `debug t`}},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint("-v×", tt.verbosity), func(t *testing.T) {
@@ -67,7 +67,8 @@ func TestSyslogHandler(t *testing.T) {
 			log.Info("i")
 			log.Debug("d")
 			log.Log(t.Context(), levelTrace, "t")
-			// syslog adds its own time stamp: the record's is left out.
+			// As the original's: the message alone, at the level's
+			// priority; syslog adds its own time stamp.
 			if got := strings.Join(w.sent, "\n"); got != strings.Join(tt.want, "\n") {
 				t.Errorf("sent:\n%s\nwant:\n%s", got, strings.Join(tt.want, "\n"))
 			}
@@ -79,7 +80,7 @@ func TestSyslogHandlerAttrsAndGroups(t *testing.T) {
 	w := &fakeSyslog{}
 	log := slog.New(newSyslogHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	log.With("account", "work").WithGroup("req").Info("done", "time", "kept in a group", "token", secret.String("tok-123"))
-	want := `info level=INFO msg=done account=work req.time="kept in a group" req.token=[redacted]`
+	want := `info done account=work req.time="kept in a group" req.token=[redacted]`
 	if len(w.sent) != 1 || w.sent[0] != want {
 		t.Errorf("sent %q; want %q", w.sent, want)
 	}
@@ -105,8 +106,34 @@ func TestSyslogHandlerConcurrent(t *testing.T) {
 		t.Fatalf("sent %d records; want %d", len(w.sent), 8*50)
 	}
 	for _, s := range w.sent {
-		if !strings.HasPrefix(s, "info level=INFO msg=message worker=") || strings.Count(s, "msg=") != 1 {
+		if !strings.HasPrefix(s, "info message worker=") || strings.Count(s, "message") != 1 {
 			t.Errorf("record garbled: %q", s)
 		}
+	}
+}
+
+// TestStderrFormat checks the foreground log's lines: the original's
+// "LEVEL - message" (its stderrlog format, no time stamp: a service
+// manager's journal adds one), then the attributes.
+func TestStderrFormat(t *testing.T) {
+	var b strings.Builder
+	log := slog.New(newStderrHandler(&b, &slog.HandlerOptions{Level: logLevel(4), ReplaceAttr: nameTrace}))
+	log.Error("e")
+	log.Warn("w", "account", "work")
+	log.Info("i", "err", errors.New("two words"))
+	log.Debug("d")
+	log.Log(t.Context(), levelTrace, "t")
+	log.With("account", "work").WithGroup("req").Info("done", "token", secret.String("tok-123"))
+	log.Error("line one\nline two")
+	want := `ERROR - e
+WARN - w account=work
+INFO - i err="two words"
+DEBUG - d
+TRACE - t
+INFO - done account=work req.token=[redacted]
+ERROR - "line one\nline two"
+`
+	if got := b.String(); got != want {
+		t.Errorf("logged:\n%s\nwant:\n%s", got, want)
 	}
 }

@@ -22,8 +22,13 @@ func (s *Server) notifyAuthLocked(a *account) {
 	cmd := s.cfg.AuthNotifyCmd
 	if cmd == "" {
 		// Without auth_notify_cmd the log is the only way the user hears
-		// of it, so it is logged at the level shown without -v.
-		s.log.Error("account needs authorising", "account", name, "url", url, "user_code", a.pending.userCode)
+		// of it, so it is logged at the level shown without -v, with the
+		// URL in the message, where it can be copied as it is.
+		msg := name + ": access token unavailable until authorised with URL " + url
+		if a.pending.device {
+			msg += " using code " + a.pending.userCode
+		}
+		s.log.Error(msg, "account", name)
 		return
 	}
 	env := append([]string{"PIZAUTH_ACCOUNT=" + name, "PIZAUTH_URL=" + url}, extra...)
