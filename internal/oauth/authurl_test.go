@@ -33,6 +33,19 @@ func TestNewAuthRequestURL(t *testing.T) {
 		{name: "scope before fields", authURI: "https://idp.example/auth", scopes: []string{"mail"},
 			fields: []Field{{"login_hint", "me"}}, prefix: "https://idp.example/auth?",
 			suffix: "&scope=mail&login_hint=me"},
+		// As the original's URL library writes a form: only alphanumerics
+		// and *-._ are left as they are, so ~ is escaped and * is not.
+		{name: "form encoding", authURI: "https://idp.example/auth",
+			scopes: []string{"a*b", "c~d"}, fields: []Field{{"k~*", "x~y*z/é"}},
+			prefix: "https://idp.example/auth?",
+			suffix: "&scope=a*b+c%7Ed&k%7E*=x%7Ey*z%2F%C3%A9"},
+		// The original parses auth_uri and writes it back normalised:
+		// scheme and host in lower case, no default port, an empty path
+		// as "/", dot segments resolved; the query is kept.
+		{name: "normalised", authURI: "HTTPS://IdP.Example:443", prefix: "https://idp.example/?"},
+		{name: "normalised path and port", authURI: "http://IDP.example:8080/a/./b/../auth?Q=%41",
+			prefix: "http://idp.example:8080/a/auth?Q=%41&"},
+		{name: "default http port", authURI: "http://idp.example:80/auth", prefix: "http://idp.example/auth?"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
