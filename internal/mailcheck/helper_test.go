@@ -30,10 +30,12 @@ func TestReadToken(t *testing.T) {
 // HelperMain fails before any login on a bad command line or token,
 // saying why as the client's errors are printed.
 func TestHelperMainSetupErrors(t *testing.T) {
+	// Not /nonexistent: the home of nobody, which another test may create.
+	missing := filepath.Join(t.TempDir(), "missing.pem")
 	tests := []struct{ args, stdin, want string }{
 		{"--imap=h --user=me -- acct", "", "ERROR - no access token on standard input\n"},
 		{"--imap=h -- acct", "at-1\n", "ERROR - test needs --user ADDRESS, the user to log in as (usually the email address)\n"},
-		{"--imap=h --user=me --ca-file=/nonexistent -- acct", "at-1\n", "ERROR - --ca-file: open /nonexistent: no such file or directory\n"},
+		{"--imap=h --user=me --ca-file=" + missing + " -- acct", "at-1\n", "ERROR - --ca-file: open " + missing + ": no such file or directory\n"},
 		{"--imap=h --user=me --ca-file=/dev/null -- acct", "at-1\n", "ERROR - --ca-file \"/dev/null\": not a regular file\n"},
 	}
 	for _, tt := range tests {
