@@ -186,3 +186,57 @@ func TestGitCredentialHelper(t *testing.T) {
 		})
 	}
 }
+
+// TestCodeLayout checks the README's package map against the tree: every
+// directory it names exists, and every Go package under cmd/ and internal/
+// is named, on a line of its own or as "name/" in its parent's line.
+func TestCodeLayout(t *testing.T) {
+	sec := readmeSection(t, "Code layout")
+	_, block, ok := strings.Cut(sec, "```\n")
+	block, _, _ = strings.Cut(block, "```")
+	if !ok || block == "" {
+		t.Fatal("Code layout has no code block")
+	}
+	described := map[string]string{} // directory: its line's description
+	for _, line := range strings.Split(strings.TrimSpace(block), "\n") {
+		fields := strings.Fields(line)
+		if strings.HasPrefix(fields[0], "internal/") || strings.HasPrefix(fields[0], "cmd/") {
+			described[strings.TrimSuffix(fields[0], "/")] = strings.Join(fields[1:], " ")
+			continue
+		}
+		for _, f := range fields { // the last line: the other directories and files
+			if strings.HasSuffix(f, "/") || strings.HasSuffix(f, ".go") {
+				described[strings.TrimSuffix(f, "/")] = ""
+			}
+		}
+	}
+	for name := range described {
+		if _, err := os.Stat(name); err != nil {
+			t.Errorf("Code layout names %s, which is not in the tree: %v", name, err)
+		}
+	}
+	for _, top := range []string{"cmd", "internal"} {
+		err := filepath.WalkDir(top, func(path string, d os.DirEntry, err error) error {
+			if err != nil || !d.IsDir() {
+				return err
+			}
+			if d.Name() == "testdata" {
+				return filepath.SkipDir
+			}
+			if gos, _ := filepath.Glob(filepath.Join(path, "*.go")); len(gos) == 0 {
+				return nil
+			}
+			if _, ok := described[path]; ok {
+				return nil
+			}
+			parent, ok := described[filepath.Dir(path)]
+			if !ok || !regexp.MustCompile(`(^|[\s(])`+regexp.QuoteMeta(d.Name())+`/`).MatchString(parent) {
+				t.Errorf("Code layout does not name the package %s (a line of its own, or %q in its parent's)", path, d.Name()+"/")
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
