@@ -1,6 +1,7 @@
 // Package daemon is the pizauth server process, the program pizauth-server
 // that `pizauth server` executes: its command line, detaching, logging,
-// signals and service-manager notifications around server.Listen.
+// signals and service-manager notifications, and the wiring of the server's
+// control socket and redirect listeners to its account state (serve.go).
 //
 // The server is a program of its own so that the client, run before every
 // mail sync and send, links none of the server's packages: Go runs every
@@ -141,7 +142,7 @@ func serveForeground(s serverSetup) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	notifier := serviceNotifier{readyPipe}
-	err := serve(ctx, hup, server.RunOptions{
+	err := serve(ctx, hup, RunOptions{
 		ConfigPath: s.configPath, Config: s.cfg, RuntimeDir: s.runtimeDir, Logger: logger,
 		Notifier: notifier,
 	})
@@ -155,8 +156,8 @@ func serveForeground(s serverSetup) error {
 
 // serve runs the server until it stops, reloading it whenever hup
 // delivers.
-func serve(ctx context.Context, hup <-chan os.Signal, o server.RunOptions) error {
-	p, err := server.Listen(ctx, o)
+func serve(ctx context.Context, hup <-chan os.Signal, o RunOptions) error {
+	p, err := Listen(ctx, o)
 	if err != nil {
 		return err
 	}

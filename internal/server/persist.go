@@ -11,7 +11,7 @@ import (
 // Encrypted persistence (persist_file) is package persist's; the server
 // tells it of every token change, and gives it the state as a dump.
 
-// newPersister returns the server's persister, off until openPersistFile.
+// newPersister returns the server's persister, off until OpenPersistFile.
 func (s *Server) newPersister() *persist.Persister {
 	return persist.New(persist.Options{
 		Host:   persistHost{s},
@@ -23,10 +23,10 @@ func (s *Server) newPersister() *persist.Persister {
 	})
 }
 
-// openPersistFile starts persistence for the running configuration: the
+// OpenPersistFile starts persistence for the running configuration: the
 // file is read back in the background. The error says why persist_file
 // cannot be used at all.
-func (s *Server) openPersistFile() error {
+func (s *Server) OpenPersistFile() error {
 	s.mu.Lock()
 	settings := persist.SettingsOf(s.cfg)
 	s.mu.Unlock()
@@ -37,7 +37,7 @@ func (s *Server) openPersistFile() error {
 // could not be read so far, is read back; new recipients are written at
 // once. A file that cannot be used is reported.
 func (s *Server) reconfigurePersistFile() {
-	if err := s.openPersistFile(); err != nil {
+	if err := s.OpenPersistFile(); err != nil {
 		s.mu.Lock()
 		s.notifyErrorLocked("", err.Error()+"; the token state is not saved")
 		s.mu.Unlock()

@@ -91,8 +91,8 @@ func startPersisting(t *testing.T, cfg *config.Config, id *identity) (h *harness
 		Config: cfg, Provider: h.idp, RunCommand: h.runner.run, RunOutput: id.output,
 		Listeners: Listeners{HTTPPort: 8080}, Shutdown: cancel,
 	})
-	if err := h.s.openPersistFile(); err != nil {
-		t.Fatalf("openPersistFile: %v", err)
+	if err := h.s.OpenPersistFile(); err != nil {
+		t.Fatalf("OpenPersistFile: %v", err)
 	}
 	h.s.Start()
 	stop = sync.OnceFunc(func() { cancel(); h.s.Wait() })
@@ -365,8 +365,8 @@ func TestPersistFileMustBeRegular(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := New(t.Context(), Options{Config: f.cfg})
-	if err := s.openPersistFile(); err == nil || !strings.Contains(err.Error(), "not a regular file") {
-		t.Errorf("openPersistFile with a FIFO: got %v; want an error saying it is not a regular file", err)
+	if err := s.OpenPersistFile(); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("OpenPersistFile with a FIFO: got %v; want an error saying it is not a regular file", err)
 	}
 }
 

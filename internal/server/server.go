@@ -11,6 +11,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -191,6 +192,28 @@ func (s *Server) Start() {
 	s.wg.Go(func() { s.sched.Run(s.ctx, s.onDue) })
 	s.wg.Go(func() { s.events.run(s.ctx, s.deliverEvent) })
 	s.wg.Go(func() { s.persister.Run(s.ctx) })
+}
+
+// RunStartupCmd runs startup_cmd, if any, in the background, as the
+// original does once the server answers: whoever waits for the server to
+// start does not wait for the command (which may ask for a passphrase, or
+// never end). Its failure is logged and reaches error_notify_cmd.
+func (s *Server) RunStartupCmd() {
+	s.mu.Lock()
+	cmd := s.cfg.StartupCmd
+	s.mu.Unlock()
+	if cmd == "" {
+		return
+	}
+	s.background(func(ctx context.Context) {
+		err := s.runCommand(ctx, s.log, "startup_cmd", cmd, nil, 0)
+		if err == nil || ctx.Err() != nil {
+			return // stopped with the server: not a failure of the command
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.notifyErrorLocked("", fmt.Sprintf("startup_cmd failed: %v", err))
+	})
 }
 
 // Wait blocks until all background work has stopped, which happens once the

@@ -1,4 +1,4 @@
-package server
+package daemon
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/pizauth-go/pizauth/internal/ctl/endpoint"
 	"github.com/pizauth-go/pizauth/internal/redirect"
 	"github.com/pizauth-go/pizauth/internal/scheduler"
+	"github.com/pizauth-go/pizauth/internal/server"
 )
 
 // RunOptions configure Listen.
@@ -21,7 +22,7 @@ type RunOptions struct {
 	Config     *config.Config // already validated
 	RuntimeDir string         // exists, mode 0700
 	Logger     *slog.Logger
-	Notifier   Notifier // nil: nobody hears of readiness and reloads
+	Notifier   server.Notifier // nil: nobody hears of readiness and reloads
 }
 
 // stopLimit bounds how long Serve waits, once asked to stop, for requests
@@ -35,11 +36,13 @@ const stopLimit = 5 * time.Second
 // bound: the whole daemon, which Serve runs.
 type Process struct {
 	// Server is the account state; the daemon reloads it on SIGHUP.
-	Server    *Server
+	Server    *server.Server
+	log       *slog.Logger
+	notifier  server.Notifier // nil: nobody
 	control   *endpoint.Dir
 	inherited bool
 	redirects []*redirect.Listener
-	ports     Listeners
+	ports     server.Listeners
 	ctx       context.Context // done when the server is asked to stop
 	cancel    context.CancelFunc
 }
@@ -51,7 +54,10 @@ type Process struct {
 // for shutdown; call Serve.
 func Listen(ctx context.Context, o RunOptions) (*Process, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	p := &Process{ctx: ctx, cancel: cancel}
+	p := &Process{ctx: ctx, cancel: cancel, log: o.Logger, notifier: o.Notifier}
+	if p.log == nil {
+		p.log = slog.New(slog.DiscardHandler)
+	}
 	var err error
 	if p.control, p.inherited, err = endpoint.ClaimOrInherit(o.RuntimeDir); err != nil {
 		cancel()
@@ -61,11 +67,11 @@ func Listen(ctx context.Context, o RunOptions) (*Process, error) {
 		p.close()
 		return nil, err
 	}
-	p.Server = New(ctx, Options{
+	p.Server = server.New(ctx, server.Options{
 		ConfigPath: o.ConfigPath, Config: o.Config, Logger: o.Logger, Notifier: o.Notifier,
 		Listeners: p.ports, Shutdown: p.stop, Scheduler: scheduler.New(true),
 	})
-	if err := p.Server.openPersistFile(); err != nil {
+	if err := p.Server.OpenPersistFile(); err != nil {
 		p.close()
 		return nil, err
 	}
@@ -84,7 +90,7 @@ func (p *Process) stop() {
 // stopping tells the control socket that the server is stopping.
 func (p *Process) stopping() {
 	if err := p.control.Stopping(); err != nil {
-		p.Server.log.Warn("control socket: cannot say the server is stopping", "err", err)
+		p.log.Warn("control socket: cannot say the server is stopping", "err", err)
 	}
 }
 
@@ -99,41 +105,41 @@ func (p *Process) close() {
 // redirect listeners, the refresher and the user's commands. Once stopping,
 // it waits at most 5 s for work in progress.
 func (p *Process) Serve() error {
-	ctx, cancel, s := p.ctx, p.cancel, p.Server
+	ctx, cancel, s, log := p.ctx, p.cancel, p.Server, p.log
 	defer cancel()
 	defer p.control.Close()
 	if p.inherited {
-		s.log.Info("using the control socket passed by the service manager", "socket", p.control.Socket())
+		log.Info("using the control socket passed by the service manager", "socket", p.control.Socket())
 	}
 	s.Start()
 	var serving sync.WaitGroup
-	serving.Go(func() { p.control.Keep(ctx, s.log) })
+	serving.Go(func() { p.control.Keep(ctx, log) })
 	serving.Go(func() {
-		if err := (&endpoint.Server{Handler: s, Logger: s.log}).Serve(ctx, p.control); err != nil {
-			s.log.Error("control socket failed", "err", err)
+		if err := (&endpoint.Server{Handler: s, Logger: log}).Serve(ctx, p.control); err != nil {
+			log.Error("control socket failed", "err", err)
 			cancel()
 		}
 	})
 	for _, l := range p.redirects {
-		l.Logger = s.log
+		l.Logger = log
 		serving.Go(func() {
 			if err := l.Serve(ctx, s.HandleRedirect); err != nil && !errors.Is(err, context.Canceled) {
-				s.log.Error("redirect listener failed", "err", err)
+				log.Error("redirect listener failed", "err", err)
 				cancel()
 			}
 		})
 	}
-	s.log.Info("server started", "socket", p.control.Socket(), "http_port", p.ports.HTTPPort, "https_port", p.ports.HTTPSPort)
-	if ctx.Err() == nil {
-		s.notifier.Ready()
+	log.Info("server started", "socket", p.control.Socket(), "http_port", p.ports.HTTPPort, "https_port", p.ports.HTTPSPort)
+	if ctx.Err() == nil && p.notifier != nil {
+		p.notifier.Ready()
 	}
-	s.startup()
+	s.RunStartupCmd()
 	<-ctx.Done()
 	p.stopping()
 	if !waitAtMost(stopLimit, func() { serving.Wait(); s.Wait() }) {
-		s.log.Warn("stopping without waiting any longer for requests and work in progress", "waited", stopLimit)
+		log.Warn("stopping without waiting any longer for requests and work in progress", "waited", stopLimit)
 	}
-	s.log.Info("server stopped")
+	log.Info("server stopped")
 	return nil
 }
 
@@ -156,9 +162,9 @@ func waitAtMost(limit time.Duration, wait func()) bool {
 }
 
 // listenRedirects binds the configured redirect listeners.
-func listenRedirects(cfg *config.Config) ([]*redirect.Listener, Listeners, error) {
+func listenRedirects(cfg *config.Config) ([]*redirect.Listener, server.Listeners, error) {
 	var ls []*redirect.Listener
-	var ports Listeners
+	var ports server.Listeners
 	if cfg.HTTPListen != "" {
 		l, err := listenRedirect("http_listen", cfg.HTTPListen, cfg.HTTPListenDefault, nil)
 		if err != nil {
@@ -204,26 +210,4 @@ func closeAll(ls []*redirect.Listener) {
 	for _, l := range ls {
 		l.Close()
 	}
-}
-
-// startup runs startup_cmd, if any, in the background, as the original
-// does: whoever waits for the server to start does not wait for the command
-// (which may ask for a passphrase, or never end). Its failure is logged and
-// reaches error_notify_cmd.
-func (s *Server) startup() {
-	s.mu.Lock()
-	cmd := s.cfg.StartupCmd
-	s.mu.Unlock()
-	if cmd == "" {
-		return
-	}
-	s.background(func(ctx context.Context) {
-		err := s.runCommand(ctx, s.log, "startup_cmd", cmd, nil, 0)
-		if err == nil || ctx.Err() != nil {
-			return // stopped with the server: not a failure of the command
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.notifyErrorLocked("", fmt.Sprintf("startup_cmd failed: %v", err))
-	})
 }
