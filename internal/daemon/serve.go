@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pizauth-go/pizauth/internal/config"
+	"github.com/pizauth-go/pizauth/internal/control"
 	"github.com/pizauth-go/pizauth/internal/ctl/endpoint"
 	"github.com/pizauth-go/pizauth/internal/redirect"
 	"github.com/pizauth-go/pizauth/internal/scheduler"
@@ -37,6 +38,7 @@ const stopLimit = 5 * time.Second
 type Process struct {
 	// Server is the account state; the daemon reloads it on SIGHUP.
 	Server    *server.Server
+	handler   *control.Handler // answers the control socket's requests
 	log       *slog.Logger
 	notifier  server.Notifier // nil: nobody
 	control   *endpoint.Dir
@@ -69,8 +71,10 @@ func Listen(ctx context.Context, o RunOptions) (*Process, error) {
 	}
 	p.Server = server.New(ctx, server.Options{
 		ConfigPath: o.ConfigPath, Config: o.Config, Logger: o.Logger, Notifier: o.Notifier,
-		Listeners: p.ports, Shutdown: p.stop, Scheduler: scheduler.New(true),
+		Listeners: p.ports, Scheduler: scheduler.New(true),
 	})
+	p.handler = control.New(control.Options{Accounts: p.Server, Logger: p.log, Shutdown: p.stop, ConfigFile: o.ConfigPath,
+		HTTPPort: p.ports.HTTPPort, HTTPSPort: p.ports.HTTPSPort, HTTPSPubKey: p.ports.HTTPSPubKey})
 	if err := p.Server.OpenPersistFile(); err != nil {
 		p.close()
 		return nil, err
@@ -115,7 +119,7 @@ func (p *Process) Serve() error {
 	var serving sync.WaitGroup
 	serving.Go(func() { p.control.Keep(ctx, log) })
 	serving.Go(func() {
-		if err := (&endpoint.Server{Handler: s, Logger: log}).Serve(ctx, p.control); err != nil {
+		if err := (&endpoint.Server{Handler: p.handler, Logger: log}).Serve(ctx, p.control); err != nil {
 			log.Error("control socket failed", "err", err)
 			cancel()
 		}

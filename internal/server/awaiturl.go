@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/pizauth-go/pizauth/internal/ctl"
+	"github.com/pizauth-go/pizauth/internal/control"
 )
 
 // awaitURLFor bounds how long show and refresh wait for the authorisation
@@ -14,37 +14,37 @@ import (
 // allows.
 const awaitURLFor = 3 * time.Second
 
-// awaitURL answers req with ask (show or refresh). When that answer is
+// awaitURL answers with ask (show or refresh). When that answer is
 // "pending" without the URL the client asked for, because the request is
 // still being prepared, it waits (at most awaitURLFor, and never after
 // the client hung up, which ends ctx) for the preparation to end, then
 // answers with the URL, or with the error that ended the preparation.
 // Without this, the first show after start of an account with an issuer
 // printed no URL at all.
-func (s *Server) awaitURL(ctx context.Context, req ctl.Request, ask func(name string, withURL bool) ctl.Response) ctl.Response {
+func (s *Server) awaitURL(ctx context.Context, name string, wantURL bool, ask func() (control.Answer, error)) (control.Answer, error) {
 	since := now() // before ask: a preparation may fail at once
-	resp := ask(req.Account, req.WithURL)
-	if !req.WithURL || resp.Kind != ctl.KindPending || resp.Payload != "" {
-		return resp
+	first, err := ask()
+	if !wantURL || err != nil || first.Kind != control.Pending || first.URL != "" {
+		return first, err
 	}
 	timer := time.NewTimer(awaitURLFor)
 	defer timer.Stop()
 	for {
 		s.mu.Lock()
-		a := s.accounts[req.Account]
+		a := s.accounts[name]
 		if a == nil || !preparingLocked(a) {
-			r := afterPreparedLocked(a, since, resp)
+			answer, err := afterPreparedLocked(a, since, first)
 			s.mu.Unlock()
-			return r
+			return answer, err
 		}
 		changed := a.changedLocked()
 		s.mu.Unlock()
 		select {
 		case <-changed:
 		case <-timer.C:
-			return resp
+			return first, nil
 		case <-ctx.Done():
-			return resp
+			return first, nil
 		}
 	}
 }
@@ -63,14 +63,14 @@ func preparingLocked(a *account) bool {
 // afterPreparedLocked is the answer once a's preparation has ended: the
 // URL when a is pending, the failure the user was told of since since
 // when the preparation failed, else the first answer.
-func afterPreparedLocked(a *account, since time.Time, first ctl.Response) ctl.Response {
+func afterPreparedLocked(a *account, since time.Time, first control.Answer) (control.Answer, error) {
 	switch {
 	case a == nil:
-		return first
+		return first, nil
 	case a.phase == phasePending:
-		return pendingResponse(a, true)
+		return pendingAnswer(a), nil
 	case a.phase == phaseNone && a.lastError != "" && !a.lastErrorAt.Before(since):
-		return errorf("%s", a.lastError)
+		return control.Answer{}, refusal(a.lastError)
 	}
-	return first
+	return first, nil
 }

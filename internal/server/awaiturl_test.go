@@ -58,7 +58,7 @@ func TestFirstShowWaitIsBounded(t *testing.T) {
 		ctx, hangUp := context.WithCancel(t.Context())
 		time.AfterFunc(time.Second, hangUp)
 		t0 = time.Now()
-		h.s.Handle(ctx, ctl.Request{Cmd: ctl.CmdShow, Account: "work", WithURL: true})
+		h.ctl.Handle(ctx, ctl.Request{Cmd: ctl.CmdShow, Account: "work", WithURL: true})
 		if d := time.Since(t0); d != time.Second {
 			t.Errorf("show whose client hung up after 1s returned after %v", d)
 		}

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pizauth-go/pizauth/internal/ctl"
+	"github.com/pizauth-go/pizauth/internal/control"
 	"github.com/pizauth-go/pizauth/internal/redirect"
 	"github.com/pizauth-go/pizauth/internal/shellcmd"
 )
@@ -40,16 +40,16 @@ func TestHangingCommandsAreKilledWithTheirChildren(t *testing.T) {
 	s.Start()
 	defer func() { cancel(); s.Wait() }()
 
-	if r := s.Handle(t.Context(), ctl.Request{Cmd: ctl.CmdShow, Account: "work"}); r.Kind != ctl.KindPending {
-		t.Fatalf("show = %+v; want pending", r)
+	if a, err := s.Show(t.Context(), "work", false); err != nil || a.Kind != control.Pending {
+		t.Fatalf("show = %+v, %v; want pending", a, err)
 	}
 	s.mu.Lock()
 	state := s.accounts["work"].pending.state
 	s.mu.Unlock()
 	s.HandleRedirect(redirect.Callback{Path: "/", State: state, Code: "code"})
 	// auth_notify_cmd and token_event_cmd now hang; the server answers.
-	if r := s.Handle(t.Context(), ctl.Request{Cmd: ctl.CmdStatus}); r.Kind != ctl.KindOK {
-		t.Errorf("status while commands hang = %+v", r)
+	if st := s.Status(); len(st) != 1 {
+		t.Errorf("status while commands hang = %+v; want work's", st)
 	}
 	for range 2 {
 		select {

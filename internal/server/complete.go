@@ -1,97 +1,40 @@
 package server
 
 import (
-	"context"
-	"errors"
-	"strings"
-	"time"
+	"fmt"
 
-	"github.com/pizauth-go/pizauth/internal/ctl"
 	"github.com/pizauth-go/pizauth/internal/redirect"
 )
 
-// complete finishes the account's pending authorisation with the address
-// the browser was sent to after the login, which the user pastes
-// (`pizauth complete`) when the browser cannot reach the listener: on
-// another machine, or with no listener at all. The address counts as that
-// redirect reaching the listener would, except that its state must be that
-// of this account's pending request: a replayed, foreign or stale address
-// changes nothing. The answer waits for the code exchange, within
-// ctl.CompleteWait.
-func (s *Server) complete(ctx context.Context, req ctl.Request) ctl.Response {
-	cb, err := redirect.ParseAddress(string(req.Data))
-	if err != nil {
-		return errorf("%v", err)
-	}
-	name := req.Account
-	done := make(chan error, 1)
+// Complete finishes the account's pending authorisation with the redirect
+// the user pasted (`pizauth complete`) when the browser cannot reach the
+// listener: on another machine, or with no listener at all. It counts as
+// that redirect reaching the listener would, except that its state must be
+// that of this account's pending request: a replayed, foreign or stale
+// address changes nothing. The returned channel receives the outcome of
+// the code exchange (see acceptCallbackLocked).
+func (s *Server) Complete(name string, cb redirect.Callback) (<-chan error, error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	a := s.accounts[name]
 	switch {
 	case a == nil:
-		s.mu.Unlock()
-		return noAccount(name)
+		return nil, noAccount(name)
 	case s.byState[cb.State] != a:
-		s.mu.Unlock()
-		return errorf("No pending authorisation request of '%s' matches this address: it is for another account, "+
-			"was used already or was replaced by a newer request ('pizauth show %s' gives the current URL)", name, name)
+		return nil, refusal(fmt.Sprintf("No pending authorisation request of '%s' matches this address: it is for another account, "+
+			"was used already or was replaced by a newer request ('pizauth show %s' gives the current URL)", name, name))
 	case !redirectMatches(a.pending.redirectURI, cb):
-		uri := a.pending.redirectURI
-		s.mu.Unlock()
-		return errorf("the address does not lead where the request of '%s' sent the browser (%s)", name, uri)
+		return nil, fmt.Errorf("the address does not lead where the request of '%s' sent the browser (%s)", name, a.pending.redirectURI)
 	}
-	reason := s.acceptCallbackLocked(a, cb, done)
-	s.mu.Unlock()
-	if reason != "" {
-		return errorf("authorisation of %s failed: %s", name, reason)
+	done := make(chan error, 1)
+	if reason := s.acceptCallbackLocked(a, cb, done); reason != "" {
+		return nil, fmt.Errorf("authorisation of %s failed: %s", name, reason)
 	}
-	return completion(ctx, name, done)
-}
-
-// completion waits for the outcome of a completed request's code exchange.
-func completion(ctx context.Context, name string, done <-chan error) ctl.Response {
-	timer := time.NewTimer(ctl.CompleteWait)
-	defer timer.Stop()
-	select {
-	case err := <-done:
-		switch {
-		case err == nil:
-			return ok("")
-		case errors.Is(err, errStale):
-			return errorf("the request of %s was revoked or replaced while its code was being exchanged", name)
-		}
-		return errorf("authorisation of %s failed: %v", name, err)
-	case <-timer.C:
-		return errorf("the code of %s is still being exchanged (the provider is slow or unreachable); "+
-			"'pizauth status' shows the token once it arrives", name)
-	case <-ctx.Done():
-		return errorf("authorisation of %s: %v", name, errStopping)
-	}
+	return done, nil
 }
 
 // pasteOnly reports whether no listener can receive redirects (both
 // http_listen and https_listen are none).
 func (s *Server) pasteOnly() bool {
 	return s.listeners.HTTPPort == 0 && s.listeners.HTTPSPort == 0
-}
-
-// pasteHint follows the URL in show's answer when no listener can receive
-// the redirect, on the same line, so that what scripts take from "with URL"
-// up to the first space is still the URL.
-func pasteHint(account string) string {
-	return " (no redirect listener: once logged in, run 'pizauth complete " + shellWord(account) +
-		"' and paste the address your browser was sent to)"
-}
-
-// shellWord is name as one word for the shell inside single quotes: as it
-// is when it needs no quoting, else in double quotes.
-func shellWord(name string) string {
-	plain := name != ""
-	for _, r := range name {
-		plain = plain && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%+=:,./_-", r))
-	}
-	if plain {
-		return name
-	}
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "$", `\$`, "`", "\\`", "'", `'\''`).Replace(name) + `"`
 }

@@ -101,7 +101,7 @@ func TestClientSecretCmdFailureIsThatAccountsAlone(t *testing.T) {
 		if len(notes) != 1 || !strings.Contains(envValue(notes[0].env, "PIZAUTH_MSG"), "client_secret_cmd failed: exit status 1") {
 			t.Errorf("error_notify_cmd runs = %+v; want one saying client_secret_cmd failed", notes)
 		}
-		if got := h.s.status(); !strings.Contains(got, "work: No access token") {
+		if got := h.status(); !strings.Contains(got, "work: No access token") {
 			t.Errorf("status = %q; want work back to no token", got)
 		}
 		h.authorise("plain")

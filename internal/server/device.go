@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/pizauth-go/pizauth/internal/config"
-	"github.com/pizauth-go/pizauth/internal/ctl"
 	"github.com/pizauth-go/pizauth/internal/oauth"
 )
 
@@ -101,15 +100,4 @@ func (s *Server) deviceCodeArrived(a *account, gen uint64, dc *oauth.DeviceCode)
 	a.wakeLocked() // a show may be waiting for the URL
 	s.notifyAuthLocked(a)
 	return true
-}
-
-// devicePendingResponse is show's answer for a pending device request: the
-// URL and user code, which the client prints after "with URL ". While the
-// device code is still on its way (show never waits for the network) the
-// answer is as without the URL; auth_notify_cmd hears of the code.
-func devicePendingResponse(a *account, withURL bool) ctl.Response {
-	if !withURL || a.pending.userCode == "" {
-		return ctl.Response{Kind: ctl.KindPending}
-	}
-	return ctl.Response{Kind: ctl.KindPending, Payload: a.pending.url + " using code " + a.pending.userCode}
 }

@@ -27,10 +27,12 @@ func startDeviceWith(t *testing.T, p *testidp.Provider, hc *http.Client) *harnes
 	ac.AuthFlow, ac.DeviceAuthURI, ac.TokenURI = config.FlowDevice, p.DeviceURI(), p.TokenURI()
 	ctx, cancel := context.WithCancel(t.Context())
 	h := &harness{t: t, runner: &fakeRunner{}}
-	h.s = New(ctx, Options{
+	o := Options{
 		Config: testConfig(ac), Provider: &oauth.Client{HTTP: hc},
-		RunCommand: h.runner.run, Listeners: Listeners{HTTPPort: 8080}, Shutdown: cancel,
-	})
+		RunCommand: h.runner.run, Listeners: Listeners{HTTPPort: 8080},
+	}
+	h.s = New(ctx, o)
+	h.ctl = handler(h.s, o, cancel)
 	h.s.Start()
 	t.Cleanup(func() { cancel(); h.s.Wait() })
 	return h
@@ -101,8 +103,8 @@ func TestDevicePollingStopsOnRevoke(t *testing.T) {
 		if got := len(p.DevicePolls()); got != n {
 			t.Errorf("polls after revoke: got %d more; want none", got-n)
 		}
-		if st := h.s.statusJSON(); strings.Contains(st.Payload, `"active"`) {
-			t.Errorf("status after revoke = %s; want no token", st.Payload)
+		if st := h.statusJSON(); strings.Contains(st, `"active"`) {
+			t.Errorf("status after revoke = %s; want no token", st)
 		}
 	})
 }

@@ -1,27 +1,14 @@
 package server
 
 import (
-	"context"
-	"fmt"
-	"runtime/debug"
-
-	"github.com/pizauth-go/pizauth/internal/ctl"
 	"github.com/pizauth-go/pizauth/internal/dump"
 	"github.com/pizauth-go/pizauth/internal/oauth"
 )
 
-// dump answers with every active token, sealed (see package dump).
-func (s *Server) dump() ctl.Response {
-	b, err := s.encodeState()
-	if err != nil {
-		return errorf("dump: %v", err)
-	}
-	return ok(string(b))
-}
-
-// encodeState returns every active token as a dump.
-func (s *Server) encodeState() ([]byte, error) {
+// Snapshot is every active token, as a dump holds them.
+func (s *Server) Snapshot() []dump.Token {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	var tokens []dump.Token
 	for _, ac := range s.cfg.Accounts {
 		a := s.accounts[ac.Name]
@@ -35,49 +22,16 @@ func (s *Server) encodeState() ([]byte, error) {
 			RefreshExpiry: t.refreshExpiry, RefreshWarned: t.refreshWarned,
 		})
 	}
-	s.mu.Unlock()
-	return dump.Encode(tokens)
+	return tokens
 }
 
-// largeRestore is the size of a restore after which the server collects
-// its garbage and returns it to the OS at once: the daemon's GC tuning
-// (internal/daemon/gctune.go) would otherwise keep the decoded copies mapped until the heap grows again.
-const largeRestore = 1 << 20
-
-// restore applies a dump: per account, only when the dumped security
-// settings equal the running ones and the running account has no active
-// token. A damaged dump changes nothing. Restores run one at a time, so
-// that concurrent ones cost no more memory than one; one whose client hung
-// up while it waited for its turn stops.
-func (s *Server) restore(ctx context.Context, data []byte) ctl.Response {
-	select {
-	case s.restoreTurn <- struct{}{}:
-		defer func() { <-s.restoreTurn }()
-	case <-ctx.Done():
-		return errorf("restore abandoned: %v", context.Cause(ctx))
-	}
-	if len(data) >= largeRestore {
-		defer debug.FreeOSMemory()
-	}
-	tokens, err := s.decodeForRestore(data)
-	if err != nil {
-		return errorf("restore: %v", err)
-	}
+// Restore makes the dumped tokens active where restore allows it (see
+// applyDump), returns how many it restored, and saves them to
+// persist_file.
+func (s *Server) Restore(tokens []dump.Token) int {
 	restored := s.applyDump(tokens, nil)
 	s.persister.Changed()
-	return ok(fmt.Sprint(restored))
-}
-
-// decodeForRestore decodes a dump, keeping only the tokens of configured
-// accounts (the first of each): the rest could never be restored.
-func (s *Server) decodeForRestore(data []byte) ([]dump.Token, error) {
-	s.mu.Lock()
-	configured := make(map[string]bool, len(s.accounts))
-	for name := range s.accounts {
-		configured[name] = true
-	}
-	s.mu.Unlock()
-	return dump.DecodeFor(data, func(name string) bool { return configured[name] })
+	return restored
 }
 
 // applyDump makes the dumped tokens active where restore allows it, except

@@ -58,7 +58,7 @@ func TestRestoreOfDamagedDumpChangesNothing(t *testing.T) {
 		h := start(t, testConfig(testAccount("work"), testAccount("home")))
 		h.authorise("work")
 		h.show("home")
-		token, before := h.token("work"), h.s.status()
+		token, before := h.token("work"), h.status()
 		good := sampleDump(t)
 		flipped := bytes.Clone(good)
 		flipped[len(flipped)-1] ^= 1
@@ -68,7 +68,7 @@ func TestRestoreOfDamagedDumpChangesNothing(t *testing.T) {
 			}
 		}
 		synctest.Wait()
-		if after := h.s.status(); after != before {
+		if after := h.status(); after != before {
 			t.Errorf("status changed from %q to %q", before, after)
 		}
 		if got := h.token("work"); got != token {
@@ -135,7 +135,7 @@ func TestRestoreWaitingItsTurnStopsWithItsClient(t *testing.T) {
 		synctest.Wait()
 		ctx, hangUp := context.WithCancel(t.Context())
 		second := make(chan ctl.Response, 1)
-		go func() { second <- h.s.Handle(ctx, ctl.Request{Cmd: ctl.CmdRestore, Data: data}) }()
+		go func() { second <- h.ctl.Handle(ctx, ctl.Request{Cmd: ctl.CmdRestore, Data: data}) }()
 		synctest.Wait()
 		hangUp()
 		synctest.Wait()

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/pizauth-go/pizauth/internal/config"
+	"github.com/pizauth-go/pizauth/internal/control"
 	"github.com/pizauth-go/pizauth/internal/ctl"
 	"github.com/pizauth-go/pizauth/internal/oauth"
 	"github.com/pizauth-go/pizauth/internal/redirect"
@@ -262,6 +263,7 @@ func testConfig(accounts ...*config.Account) *config.Config {
 type harness struct {
 	t      *testing.T
 	s      *Server
+	ctl    *control.Handler // answers requests as the control socket does
 	idp    *fakeProvider
 	runner *fakeRunner
 }
@@ -273,24 +275,37 @@ func start(t *testing.T, cfg *config.Config) *harness {
 }
 
 // startWith is start with options; the fake provider, the fake command
-// runner, an HTTP listener on port 8080 and Shutdown are filled in.
+// runner and an HTTP listener on port 8080 are filled in, and shutdown
+// requests stop the server.
 func startWith(t *testing.T, o Options) *harness {
 	ctx, cancel := context.WithCancel(t.Context())
 	h := &harness{t: t, idp: &fakeProvider{}, runner: &fakeRunner{}}
-	o.Provider, o.RunCommand, o.Shutdown = h.idp, h.runner.run, cancel
+	o.Provider, o.RunCommand = h.idp, h.runner.run
 	if o.Listeners == (Listeners{}) {
 		o.Listeners = Listeners{HTTPPort: 8080}
 	}
 	h.s = New(ctx, o)
+	h.ctl = handler(h.s, o, cancel)
 	h.s.Start()
 	t.Cleanup(func() { cancel(); h.s.Wait() })
 	return h
 }
 
+// handler answers the requests of s, created with o, as the control socket
+// does; a shutdown request calls shutdown.
+func handler(s *Server, o Options, shutdown func()) *control.Handler {
+	return control.New(control.Options{Accounts: s, Logger: o.Logger, Shutdown: shutdown, ConfigFile: o.ConfigPath,
+		HTTPPort: o.Listeners.HTTPPort, HTTPSPort: o.Listeners.HTTPSPort, HTTPSPubKey: o.Listeners.HTTPSPubKey})
+}
+
 func (h *harness) do(req ctl.Request) ctl.Response {
 	h.t.Helper()
-	return h.s.Handle(h.t.Context(), req)
+	return h.ctl.Handle(h.t.Context(), req)
 }
+
+// status and statusJSON are what status and status -j answer.
+func (h *harness) status() string     { return h.do(ctl.Request{Cmd: ctl.CmdStatus}).Payload }
+func (h *harness) statusJSON() string { return h.do(ctl.Request{Cmd: ctl.CmdStatusJSON}).Payload }
 
 func (h *harness) show(name string) ctl.Response {
 	return h.do(ctl.Request{Cmd: ctl.CmdShow, Account: name, WithURL: true})

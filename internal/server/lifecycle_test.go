@@ -164,7 +164,7 @@ func TestTransientErrorIfCmdEverySixFailures(t *testing.T) {
 						t.Errorf("transient_error_if_cmd ran at %v; want %v", got, want)
 					}
 					// The token has expired by now but is kept, still being refreshed.
-					if got := h.s.status(); !strings.HasPrefix(got, "work: Access token expired (last refresh attempt ") {
+					if got := h.status(); !strings.HasPrefix(got, "work: Access token expired (last refresh attempt ") {
 						t.Errorf("status = %q; want the expired token kept", got)
 					}
 					return
@@ -298,7 +298,7 @@ func TestLateRefreshAfterRevokeIsDiscarded(t *testing.T) {
 		h.do(ctl.Request{Cmd: ctl.CmdRevoke, Account: "work"})
 		release()
 		synctest.Wait()
-		if got := h.s.status(); got != "work: No access token\n" {
+		if got := h.status(); got != "work: No access token\n" {
 			t.Errorf("status = %q; want no token: the late refresh must not resurrect it", got)
 		}
 		if got, want := h.runner.events(), []string{"work:token_new", "work:token_revoked"}; !slices.Equal(got, want) {
@@ -351,7 +351,7 @@ func TestExpiredTokenWithoutRefreshTokenIsDropped(t *testing.T) {
 		h.authorise("work")
 		time.Sleep(time.Minute)
 		synctest.Wait()
-		if got := h.s.status(); got != "work: No access token\n" {
+		if got := h.status(); got != "work: No access token\n" {
 			t.Errorf("status = %q; want the token dropped at its expiry", got)
 		}
 		if n := len(h.idp.refreshTimes()); n != 0 {

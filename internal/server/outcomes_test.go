@@ -41,10 +41,12 @@ func startIDP(t *testing.T, p *testidp.Provider, timeout time.Duration) *harness
 func startAccount(t *testing.T, ac *config.Account, hc *http.Client) *harness {
 	ctx, cancel := context.WithCancel(t.Context())
 	h := &harness{t: t, runner: &fakeRunner{}}
-	h.s = New(ctx, Options{
+	o := Options{
 		Config: testConfig(ac), Provider: &oauth.Client{HTTP: hc},
-		RunCommand: h.runner.run, Listeners: Listeners{HTTPPort: 8080}, Shutdown: cancel,
-	})
+		RunCommand: h.runner.run, Listeners: Listeners{HTTPPort: 8080},
+	}
+	h.s = New(ctx, o)
+	h.ctl = handler(h.s, o, cancel)
 	h.s.Start()
 	t.Cleanup(func() { cancel(); h.s.Wait() })
 	return h

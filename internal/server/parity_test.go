@@ -24,7 +24,7 @@ func TestStatusDatesAsTheOriginalPrintsThem(t *testing.T) {
 		h.authorise("work")
 		date := `(Sat|Sun), [12] Jan 2000 \d\d:\d\d:\d\d [+-]\d{4}`
 		want := regexp.MustCompile(`^work: Active access token \(obtained ` + date + `; expires ` + date + `\)\n$`)
-		if got := h.s.status(); !want.MatchString(got) {
+		if got := h.status(); !want.MatchString(got) {
 			t.Errorf("status = %q; want it to match %s", got, want)
 		}
 	})
@@ -35,7 +35,7 @@ func TestStatusDatesAsTheOriginalPrintsThem(t *testing.T) {
 func TestStatusSortsWholeLines(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := start(t, testConfig(testAccount("a"), testAccount("a-b")))
-		if got, want := h.s.status(), "a-b: No access token\na: No access token\n"; got != want {
+		if got, want := h.status(), "a-b: No access token\na: No access token\n"; got != want {
 			t.Errorf("status = %q; want %q", got, want)
 		}
 	})
@@ -51,7 +51,7 @@ func TestStatusShowsTheLastNotificationWithoutAuthNotifyCmd(t *testing.T) {
 		time.Sleep(12 * time.Hour)
 		h.show("work")
 		want := regexp.MustCompile(`^work: Access token pending authentication \(last notification (Sat|Sun), [12] Jan 2000 [^)]+\)\n$`)
-		if got := h.s.status(); !want.MatchString(got) {
+		if got := h.status(); !want.MatchString(got) {
 			t.Errorf("status = %q; want it to match %s", got, want)
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/pizauth-go/pizauth/internal/dump"
 	"github.com/pizauth-go/pizauth/internal/persist"
 )
 
@@ -84,10 +85,16 @@ func (s *Server) tokenChangedLocked(account, kind string) {
 // persistHost is the server as the persister sees it.
 type persistHost struct{ s *Server }
 
-func (h persistHost) State() ([]byte, error) { return h.s.encodeState() }
+func (h persistHost) State() ([]byte, error) { return dump.Encode(h.s.Snapshot()) }
 
+// Restore keeps only the tokens of configured accounts (the first of
+// each): the rest could never be restored.
 func (h persistHost) Restore(state []byte, skip func(account string) bool) (int, error) {
-	tokens, err := h.s.decodeForRestore(state)
+	configured := make(map[string]bool)
+	for _, name := range h.s.Names() {
+		configured[name] = true
+	}
+	tokens, err := dump.DecodeFor(state, func(name string) bool { return configured[name] })
 	if err != nil {
 		return 0, err
 	}

@@ -87,10 +87,12 @@ func startPersisting(t *testing.T, cfg *config.Config, id *identity) (h *harness
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	h = &harness{t: t, idp: &fakeProvider{}, runner: &fakeRunner{}}
-	h.s = New(ctx, Options{
+	o := Options{
 		Config: cfg, Provider: h.idp, RunCommand: h.runner.run, RunOutput: id.output,
-		Listeners: Listeners{HTTPPort: 8080}, Shutdown: cancel,
-	})
+		Listeners: Listeners{HTTPPort: 8080},
+	}
+	h.s = New(ctx, o)
+	h.ctl = handler(h.s, o, cancel)
 	if err := h.s.OpenPersistFile(); err != nil {
 		t.Fatalf("OpenPersistFile: %v", err)
 	}
@@ -218,7 +220,7 @@ func TestPersistLastChangeAtShutdown(t *testing.T) {
 		if got := f.decrypt(t); len(got) != 1 {
 			t.Fatalf("got %q in persist_file; want the work token", names(got))
 		}
-		h.s.shutdown()
+		h.do(ctl.Request{Cmd: ctl.CmdShutdown})
 		synctest.Wait()
 		h.do(ctl.Request{Cmd: ctl.CmdRevoke, Account: "work"})
 		stop()

@@ -124,7 +124,7 @@ func TestExchangeGivesUpOnOAuthError(t *testing.T) {
 		if n := h.idp.exchangeCount(); n != 1 {
 			t.Errorf("%d exchange attempts; want 1", n)
 		}
-		if got := h.s.status(); got != "work: No access token\n" {
+		if got := h.status(); got != "work: No access token\n" {
 			t.Errorf("status = %q; want no token", got)
 		}
 		if n := len(h.runner.runs("error_notify_cmd")); n != 1 {

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pizauth-go/pizauth/internal/control"
 	"github.com/pizauth-go/pizauth/internal/oauth"
 	"github.com/pizauth-go/pizauth/internal/secret"
 )
 
-// errStale ends work whose account moved on meanwhile.
-var errStale = errors.New("account changed meanwhile")
+// errStale ends work whose account moved on meanwhile; a completion
+// waiting for the work says so (see control.Accounts.Complete).
+var errStale = control.ErrStale
 
 // transientErrorEvery is how many consecutive transient failures pass
 // between runs of transient_error_if_cmd.

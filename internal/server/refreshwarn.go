@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pizauth-go/pizauth/internal/control"
 	"github.com/pizauth-go/pizauth/internal/oauth"
 )
 
@@ -67,10 +68,10 @@ func (s *Server) onWarnDueLocked(name string, at time.Time) {
 	t.refreshWarned = true
 	left := t.refreshExpiry.Sub(now()).Round(time.Minute)
 	msg := fmt.Sprintf("the refresh token of %s expires %s (in %v): log in again before then (pizauth revoke %s; pizauth show %s)",
-		name, formatTime(t.refreshExpiry), left, name, name)
+		name, control.FormatTime(t.refreshExpiry), left, name, name)
 	if left <= 0 { // restored days later, or the machine slept past it
 		msg = fmt.Sprintf("the refresh token of %s expired %s: log in again (pizauth revoke %s; pizauth show %s)",
-			name, formatTime(t.refreshExpiry), name, name)
+			name, control.FormatTime(t.refreshExpiry), name, name)
 	}
 	s.log.Warn(msg, "account", name)
 	s.runErrorNotifyLocked(name, msg)

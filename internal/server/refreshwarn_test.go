@@ -8,6 +8,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/pizauth-go/pizauth/internal/control"
 	"github.com/pizauth-go/pizauth/internal/ctl"
 )
 
@@ -25,8 +26,8 @@ func warnRuns(h *harness) []ran {
 
 // refreshTokenExpires is what status -j says of acc's refresh token.
 func refreshTokenExpires(t *testing.T, h *harness) *time.Time {
-	var st []AccountStatus
-	if err := json.Unmarshal([]byte(h.s.statusJSON().Payload), &st); err != nil || len(st) != 1 {
+	var st []control.AccountStatus
+	if err := json.Unmarshal([]byte(h.statusJSON()), &st); err != nil || len(st) != 1 {
 		t.Fatalf("status -j: %v", err)
 	}
 	return st[0].RefreshTokenExpires

@@ -60,7 +60,7 @@ account "new" { auth_uri = "https://idp.example/authorize"; token_uri = "https:/
 				t.Errorf("reload = %+v; want ok", r)
 			}
 		}
-		if got := h.s.status(); !strings.Contains(got, "new: No access token") {
+		if got := h.status(); !strings.Contains(got, "new: No access token") {
 			t.Errorf("status after both reloads = %q; want the newer file's account \"new\"", got)
 		}
 	})
@@ -84,7 +84,7 @@ func TestReloadWaitingForItsTurnStopsWhenItsClientHangsUp(t *testing.T) {
 		synctest.Wait()
 		ctx, cancel := context.WithCancel(t.Context())
 		answer := make(chan ctl.Response, 1)
-		go func() { answer <- h.s.Handle(ctx, ctl.Request{Cmd: ctl.CmdReload}) }()
+		go func() { answer <- h.ctl.Handle(ctx, ctl.Request{Cmd: ctl.CmdReload}) }()
 		synctest.Wait()
 		cancel()
 		synctest.Wait()
@@ -175,7 +175,7 @@ account "new" { auth_uri = "https://idp.example/authorize"; token_uri = "https:/
 		if r := <-answer; r.Kind != ctl.KindError || !strings.Contains(r.Payload, "reload abandoned") {
 			t.Errorf("reload cut off by the shutdown answered %+v; want it abandoned", r)
 		}
-		if got := h.s.status(); strings.Contains(got, "new:") {
+		if got := h.status(); strings.Contains(got, "new:") {
 			t.Errorf("status = %q; the abandoned reload installed the new file", got)
 		}
 		if runs := h.runner.runs("error_notify_cmd"); len(runs) > 0 {

@@ -1,6 +1,8 @@
-// Package server is the pizauth daemon: it holds every account's token state
-// in memory, answers control requests, receives OAuth redirects, refreshes
-// tokens in the background and runs the user's commands.
+// Package server is the account state of the pizauth daemon and its
+// transitions: every account's token or pending authorisation, in memory,
+// changed by requests (package control turns the control socket's into
+// calls here), OAuth redirects, background refreshes and their outcomes,
+// reloads and restores; the user's commands hear of the changes.
 //
 // All account state is guarded by one mutex, Server.mu, which is never held
 // across I/O. Slow work (code exchange, refresh, user commands) runs in
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"github.com/pizauth-go/pizauth/internal/config"
+	"github.com/pizauth-go/pizauth/internal/control"
 	"github.com/pizauth-go/pizauth/internal/oauth"
 	"github.com/pizauth-go/pizauth/internal/persist"
 	"github.com/pizauth-go/pizauth/internal/scheduler"
@@ -45,6 +48,8 @@ type Provider interface {
 
 var _ Provider = (*oauth.Client)(nil)
 
+var _ control.Accounts = (*Server)(nil)
+
 // CommandRunner runs a user command; shellcmd.Run implements it.
 type CommandRunner func(ctx context.Context, log *slog.Logger, name, command string, env []string, timeout time.Duration) error
 
@@ -70,8 +75,6 @@ type Options struct {
 	// Timeouts bound user commands; zero fields are SPEC §7's.
 	Timeouts  CommandTimeouts
 	Listeners Listeners
-	// Shutdown is called when a client asks the server to stop.
-	Shutdown func()
 	// Notifier hears when the server is ready and around reloads; nil:
 	// nobody.
 	Notifier Notifier
@@ -112,17 +115,15 @@ type Server struct {
 	output     OutputRunner
 	configPath string
 	listeners  Listeners
-	shutdown   func()
 	timeouts   CommandTimeouts
 	notifier   Notifier
 	// reloadTurn is held (buffered 1) by the reload under way.
-	reloadTurn  chan struct{}
-	sched       Scheduler
-	events      *eventQueue
-	persister   *persist.Persister
-	ctx         context.Context // root of all background work
-	wg          sync.WaitGroup  // background work
-	restoreTurn chan struct{}   // held (buffered 1) by the restore under way
+	reloadTurn chan struct{}
+	sched      Scheduler
+	events     *eventQueue
+	persister  *persist.Persister
+	ctx        context.Context // root of all background work
+	wg         sync.WaitGroup  // background work
 
 	mu       sync.Mutex // guards the fields below and every account's state
 	cfg      *config.Config
@@ -139,24 +140,22 @@ type Server struct {
 // done. Call Start to run its loops.
 func New(ctx context.Context, o Options) *Server {
 	s := &Server{
-		log:         o.Logger,
-		provider:    o.Provider,
-		runCommand:  o.RunCommand,
-		output:      o.RunOutput,
-		configPath:  o.ConfigPath,
-		listeners:   o.Listeners,
-		shutdown:    o.Shutdown,
-		timeouts:    o.Timeouts.orDefaults(),
-		sched:       o.Scheduler,
-		notifier:    o.Notifier,
-		events:      newEventQueue(),
-		reloadTurn:  make(chan struct{}, 1),
-		restoreTurn: make(chan struct{}, 1),
-		ctx:         ctx,
-		cfg:         o.Config,
-		accounts:    make(map[string]*account, len(o.Config.Accounts)),
-		byState:     make(map[string]*account),
-		revoking:    make(map[string]*revocations),
+		log:        o.Logger,
+		provider:   o.Provider,
+		runCommand: o.RunCommand,
+		output:     o.RunOutput,
+		configPath: o.ConfigPath,
+		listeners:  o.Listeners,
+		timeouts:   o.Timeouts.orDefaults(),
+		sched:      o.Scheduler,
+		notifier:   o.Notifier,
+		events:     newEventQueue(),
+		reloadTurn: make(chan struct{}, 1),
+		ctx:        ctx,
+		cfg:        o.Config,
+		accounts:   make(map[string]*account, len(o.Config.Accounts)),
+		byState:    make(map[string]*account),
+		revoking:   make(map[string]*revocations),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -176,9 +175,6 @@ func New(ctx context.Context, o Options) *Server {
 	}
 	if s.runCommand == nil {
 		s.runCommand = shellcmd.Run
-	}
-	if s.shutdown == nil {
-		s.shutdown = func() {}
 	}
 	for _, ac := range o.Config.Accounts {
 		s.accounts[ac.Name] = &account{cfg: ac}

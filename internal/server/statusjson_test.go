@@ -24,7 +24,7 @@ func TestStatusJSONStatesAndNoSecrets(t *testing.T) {
 		})
 		check := func(wantState string, wantNull, wantTime []string) {
 			t.Helper()
-			raw := h.s.statusJSON().Payload
+			raw := h.statusJSON()
 			if strings.Contains(raw, "CANARY") {
 				t.Fatalf("status -j shows a secret: %s", raw)
 			}

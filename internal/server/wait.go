@@ -2,46 +2,54 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"time"
 
-	"github.com/pizauth-go/pizauth/internal/ctl"
+	"github.com/pizauth-go/pizauth/internal/control"
 )
 
 // msgRequestEnded is showwait's answer when the request it waited for ended
 // without a token (revoked, refused by the user or the provider).
 const msgRequestEnded = "Access token unavailable: the authorisation or refresh ended without a token (see error_notify_cmd or the log)"
 
-// showWait answers like show once the account has a token with at least
-// req.MinValid left. Until then it starts what is needed (an authorisation
+// ShowWait answers like show once the account has a token with at least
+// w.MinValid left. Until then it starts what is needed (an authorisation
 // or a refresh, as show does) and waits for the account to change, for at
-// most req.Wait; it also returns when ctx is done (the client hung up, or
-// the server is stopping) or when what it started ended without a token. A
-// showfresh waits only for a refresh: without a token it answers as show
-// does, at once.
-func (s *Server) showWait(ctx context.Context, req ctl.Request) ctl.Response {
-	timer := time.NewTimer(req.Wait)
+// most w.For; it also returns when ctx is done (the client hung up, or
+// the server is stopping) or when what it started ended without a token.
+// Without w.Login (showfresh) it waits only for a refresh: without a
+// token it answers as show does, at once.
+func (s *Server) ShowWait(ctx context.Context, name string, w control.Wait) (control.Answer, error) {
+	if w.Login {
+		return s.showWait(ctx, name, w)
+	}
+	return s.awaitURL(ctx, name, w.WantURL, func() (control.Answer, error) { return s.showWait(ctx, name, w) })
+}
+
+func (s *Server) showWait(ctx context.Context, name string, w control.Wait) (control.Answer, error) {
+	timer := time.NewTimer(w.For)
 	defer timer.Stop()
-	var w waitState
+	var st waitState
 	for {
 		s.mu.Lock()
-		a := s.accounts[req.Account]
+		a := s.accounts[name]
 		if a == nil {
 			s.mu.Unlock()
-			return noAccount(req.Account)
+			return control.Answer{}, noAccount(name)
 		}
-		resp, done := s.waitStepLocked(a, req, &w)
+		answer, done, err := s.waitStepLocked(a, w, &st)
 		changed := a.changedLocked()
 		s.mu.Unlock()
 		if done {
-			return resp
+			return answer, err
 		}
 		select {
 		case <-changed:
 		case <-timer.C:
-			return resp
+			return answer, err
 		case <-ctx.Done(): // the client hung up, or the server is stopping
-			s.log.Debug("show --wait ended early", "account", req.Account, "cause", context.Cause(ctx))
-			return resp
+			s.log.Debug("show --wait ended early", "account", name, "cause", context.Cause(ctx))
+			return answer, err
 		}
 	}
 }
@@ -56,36 +64,33 @@ type waitState struct {
 // final; the first step starts what the token needs. A token that arrived
 // during the wait is final even if it lives less than MinValid: refreshing
 // again would only get another like it.
-func (s *Server) waitStepLocked(a *account, req ctl.Request, w *waitState) (ctl.Response, bool) {
-	first := !w.started
-	fresh := !first && a.gen != w.gen
-	defer func() { w.started, w.gen = true, a.gen }()
+func (s *Server) waitStepLocked(a *account, w control.Wait, st *waitState) (answer control.Answer, final bool, err error) {
+	first := !st.started
+	fresh := !first && a.gen != st.gen
+	defer func() { st.started, st.gen = true, a.gen }()
 	switch a.phase {
 	case phaseActive:
 		t := a.token
 		t0 := now()
-		if left := t.expiry.Sub(t0); left >= max(req.MinValid, time.Nanosecond) || left > 0 && fresh {
-			return ctl.Response{Kind: ctl.KindToken, Payload: t.access.Reveal()}, true
+		if left := t.expiry.Sub(t0); left >= max(w.MinValid, time.Nanosecond) || left > 0 && fresh {
+			return control.Answer{Kind: control.Token, Token: t.access}, true, nil
 		}
 		if t.refresh.IsZero() {
 			s.invalidateLocked(a, "a fresher token was asked for but the provider gave no refresh token", false)
-			return s.authoriseLocked(a, req.WithURL), !waitsForLogin(req)
+			answer, err := s.authoriseLocked(a)
+			return answer, !w.Login, err
 		}
 		s.startRefreshLocked(a) // a no-op when one is under way
 		if t.expiredAt(t0) {
-			return errorf("%s", msgExpiredInProgress), false
+			return control.Answer{}, false, refusal(msgExpiredInProgress)
 		}
-		return errorf("Access token expires in less than %v. Refreshing in progress but has not yet succeeded", req.MinValid), false
+		return control.Answer{}, false, refusal(fmt.Sprintf("Access token expires in less than %v. Refreshing in progress but has not yet succeeded", w.MinValid))
 	case phasePending:
-		return pendingResponse(a, req.WithURL), !waitsForLogin(req)
+		return pendingAnswer(a), !w.Login, nil
 	}
-	if !first && waitsForLogin(req) {
-		return errorf("%s", msgRequestEnded), true
+	if !first && w.Login {
+		return control.Answer{}, true, refusal(msgRequestEnded)
 	}
-	resp := s.authoriseLocked(a, req.WithURL)
-	return resp, resp.Kind != ctl.KindPending || !waitsForLogin(req)
+	answer, err = s.authoriseLocked(a)
+	return answer, err != nil || !w.Login, err
 }
-
-// waitsForLogin reports whether req waits for an authorisation too (show
-// --wait), not only for a refresh (show --min-valid alone).
-func waitsForLogin(req ctl.Request) bool { return req.Cmd == ctl.CmdShowWait }

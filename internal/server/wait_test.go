@@ -54,7 +54,7 @@ func TestShowWaitEndsOnRevoke(t *testing.T) {
 		if r := <-answer; r.Kind != ctl.KindError || r.Payload != msgRequestEnded {
 			t.Errorf("showwait after revoke = %+v; want %q", r, msgRequestEnded)
 		}
-		if got := h.s.status(); got != "work: No access token\n" {
+		if got := h.status(); got != "work: No access token\n" {
 			t.Errorf("status = %q; want the revoked account left alone", got)
 		}
 	})
@@ -65,7 +65,7 @@ func TestShowWaitEndsOnShutdown(t *testing.T) {
 		h := start(t, testConfig(testAccount("work")))
 		answer := h.waitAsync(ctl.Request{Account: "work", Wait: time.Hour})
 		synctest.Wait()
-		h.s.shutdown()
+		h.do(ctl.Request{Cmd: ctl.CmdShutdown})
 		if r := <-answer; r.Kind != ctl.KindPending {
 			t.Errorf("showwait at shutdown = %+v; want the pending answer", r)
 		}

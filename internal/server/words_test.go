@@ -7,6 +7,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/pizauth-go/pizauth/internal/control"
 	"github.com/pizauth-go/pizauth/internal/ctl"
 	"github.com/pizauth-go/pizauth/internal/testidp"
 )
@@ -34,8 +35,8 @@ func TestRefusalInTheProvidersWords(t *testing.T) {
 		if len(notes) != 1 || !strings.HasSuffix(envValue(notes[0].env, "PIZAUTH_MSG"), want) {
 			t.Fatalf("error_notify_cmd runs = %+v; want one ending %q", notes, want)
 		}
-		var st []AccountStatus
-		raw := h.s.statusJSON().Payload
+		var st []control.AccountStatus
+		raw := h.statusJSON()
 		if err := json.Unmarshal([]byte(raw), &st); err != nil || len(st) != 1 {
 			t.Fatalf("status -j = %s: %v", raw, err)
 		}
@@ -45,7 +46,7 @@ func TestRefusalInTheProvidersWords(t *testing.T) {
 		if strings.Contains(raw, rt) {
 			t.Errorf("status -j reveals the refresh token: %s", raw)
 		}
-		if got := h.s.status(); got != "acc: No access token\n" {
+		if got := h.status(); got != "acc: No access token\n" {
 			t.Errorf("status = %q; want the original's line", got)
 		}
 	})
@@ -61,8 +62,8 @@ func TestTransientFailureIsTheLastError(t *testing.T) {
 		p.FailNext(testidp.PathToken, 1, testidp.Fault{Status: 503})
 		h.do(ctl.Request{Cmd: ctl.CmdRefresh, Account: "acc"})
 		synctest.Wait()
-		var st []AccountStatus
-		json.Unmarshal([]byte(h.s.statusJSON().Payload), &st)
+		var st []control.AccountStatus
+		json.Unmarshal([]byte(h.statusJSON()), &st)
 		if len(st) != 1 || st[0].LastError == nil || !strings.Contains(*st[0].LastError, "token endpoint answered 503") {
 			t.Errorf("status -j = %+v; want last_error saying the endpoint answered 503", st)
 		}
