@@ -46,11 +46,12 @@ type Dir struct {
 
 	// The socket and lock are replaced when the runtime directory is
 	// removed under a running server (see keep.go).
-	mu       sync.Mutex // guards ln, sock, lock, closed and stopping
-	closed   bool
-	stopping bool              // see Stopping
-	ln       *net.UnixListener // the listening socket; Close leaves its file to close
-	sock     os.FileInfo       // the socket file as created, recognised again by Close
+	recreating sync.Mutex // held by recreateIfGone, one at a time
+	mu         sync.Mutex // guards ln, sock, lock, closed and stopping
+	closed     bool
+	stopping   bool              // see Stopping
+	ln         *net.UnixListener // the listening socket; Close leaves its file to close
+	sock       os.FileInfo       // the socket file as created, recognised again by Close
 	// inherited is the socket file of a socket passed by the service
 	// manager (ClaimInherited), which Close leaves in place; nil otherwise.
 	inherited os.FileInfo

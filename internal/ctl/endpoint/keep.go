@@ -84,12 +84,20 @@ const (
 )
 
 // recreateIfGone puts the socket and lock back if the socket file is no
-// longer the one this Dir created.
+// longer the one this Dir created, or the lock file no longer the one it
+// holds: without its lock file, a second server would start and take the
+// socket over.
 func (d *Dir) recreateIfGone(log *slog.Logger) {
+	// The hourly check and the watch may both find it gone.
+	d.recreating.Lock()
+	defer d.recreating.Unlock()
 	d.mu.Lock()
 	sock, done := d.sock, d.closed || d.stopping
 	d.mu.Unlock()
-	if fi, err := os.Lstat(d.path); done || err == nil && os.SameFile(fi, sock) {
+	if done {
+		return
+	}
+	if fi, err := os.Lstat(d.path); err == nil && os.SameFile(fi, sock) && d.lockInPlace() {
 		return
 	}
 	if err := d.recreate(); err != nil {
@@ -111,16 +119,22 @@ func (d *Dir) recreate() error {
 		// The old directory's watch ended with it; watch the new one.
 		addDirWatch(d.watchFD, dir)
 	}
-	lock, err := lockDir(dir, 0)
-	if errors.Is(err, ErrAlreadyRunning) {
-		return fmt.Errorf("another server took over the runtime directory: %w", err)
-	}
-	if err != nil {
-		return err
+	// The lock we hold is kept while its file is still there: a lock of
+	// ours taken again through another open file would be refused.
+	var lock *os.File
+	if !d.lockInPlace() {
+		var err error
+		lock, err = lockDir(dir, 0)
+		if errors.Is(err, ErrAlreadyRunning) {
+			return fmt.Errorf("another server took over the runtime directory: %w", err)
+		}
+		if err != nil {
+			return err
+		}
 	}
 	ln, fi, err := listenLocked(d.path)
 	if err != nil {
-		lock.Close()
+		closeIfSet(lock)
 		return err
 	}
 	d.mu.Lock()
@@ -128,13 +142,39 @@ func (d *Dir) recreate() error {
 		d.mu.Unlock()
 		ln.Close()
 		os.Remove(d.path)
-		lock.Close()
+		closeIfSet(lock)
 		return errors.New("closed meanwhile")
 	}
 	oldLn, oldLock := d.ln, d.lock
-	d.ln, d.sock, d.lock = ln, fi, lock
+	d.ln, d.sock = ln, fi
+	if lock != nil {
+		d.lock = lock
+	}
 	d.mu.Unlock()
 	oldLn.Close()
-	oldLock.Close()
+	if lock != nil {
+		oldLock.Close()
+	}
 	return nil
+}
+
+// lockInPlace reports whether the lock file in the directory is still the
+// one whose lock this Dir holds.
+func (d *Dir) lockInPlace() bool {
+	d.mu.Lock()
+	lock := d.lock
+	d.mu.Unlock()
+	held, err := lock.Stat()
+	if err != nil {
+		return false
+	}
+	fi, err := os.Lstat(filepath.Join(filepath.Dir(d.path), paths.LockName))
+	return err == nil && os.SameFile(fi, held)
+}
+
+// closeIfSet closes f unless it is nil.
+func closeIfSet(f *os.File) {
+	if f != nil {
+		f.Close()
+	}
 }
