@@ -39,7 +39,8 @@ func completion(ctx context.Context, name string, done <-chan error) ctl.Respons
 		case errors.Is(err, ErrStale):
 			return errorf("the request of %s was revoked or replaced while its code was being exchanged", name)
 		}
-		return errorf("authorisation of %s failed: %v", name, err)
+		// The original's words, as server's error_notify_cmd message has them.
+		return errorf("Authentication for %s failed: %v", name, err)
 	case <-timer.C:
 		return errorf("the code of %s is still being exchanged (the provider is slow or unreachable); "+
 			"'pizauth status' shows the token once it arrives", name)

@@ -96,7 +96,7 @@ func (s *Server) prepareThenAuthoriseLocked(a *account, prepare func(ctx context
 		}
 		if err != nil {
 			a.resetLocked(phaseNone)
-			s.notifyErrorLocked(name, fmt.Sprintf("authorisation of %s failed: %v", name, err))
+			s.notifyErrorLocked(name, authFailed(name, err))
 		}
 	})
 	return nil
@@ -177,7 +177,7 @@ func (s *Server) acceptCallbackLocked(a *account, cb redirect.Callback, done cha
 	if cb.Error != "" || cb.Code.IsZero() {
 		reason := describeRedirectError(cb)
 		a.resetLocked(phaseNone)
-		s.notifyErrorLocked(name, fmt.Sprintf("authorisation of %s failed: %s", name, reason))
+		s.notifyErrorLocked(name, authFailed(name, reason))
 		return reason
 	}
 	a.pending.exchanging = true
@@ -212,6 +212,13 @@ func redirectMatches(redirectURI string, cb redirect.Callback) bool {
 		path = "/"
 	}
 	return path == cb.Path && (u.Scheme == "https") == cb.TLS
+}
+
+// authFailed is the message of a failed authorisation, for
+// error_notify_cmd's PIZAUTH_MSG, the log and `pizauth complete`: the
+// original's words, which users' notification scripts may match on.
+func authFailed(name string, reason any) string {
+	return fmt.Sprintf("Authentication for %s failed: %v", name, reason)
 }
 
 // describeRedirectError says why the provider refused, from what it put in
@@ -261,7 +268,7 @@ func (s *Server) finishExchange(a *account, gen uint64, tok *oauth.Token, err er
 	}
 	if err != nil {
 		a.resetLocked(phaseNone)
-		s.notifyErrorLocked(name, fmt.Sprintf("authorisation of %s failed: %v", name, err))
+		s.notifyErrorLocked(name, authFailed(name, err))
 		return err
 	}
 	s.setTokenLocked(a, tok, now(), "")

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/pizauth-go/pizauth/internal/redirect"
@@ -28,7 +29,7 @@ func (s *Server) Complete(name string, cb redirect.Callback) (<-chan error, erro
 	}
 	done := make(chan error, 1)
 	if reason := s.acceptCallbackLocked(a, cb, done); reason != "" {
-		return nil, fmt.Errorf("authorisation of %s failed: %s", name, reason)
+		return nil, errors.New(authFailed(name, reason))
 	}
 	return done, nil
 }

@@ -126,7 +126,7 @@ func TestCompleteProviderError(t *testing.T) {
 		h := start(t, testConfig(testAccount("work")))
 		h.show("work")
 		r := h.completeWith("work", "http://localhost:8080/?state="+h.pendingState("work")+"&error=access_denied&error_description=the+user+said+no")
-		if want := (ctl.Response{Kind: ctl.KindError, Payload: "authorisation of work failed: access_denied: the user said no"}); r != want {
+		if want := (ctl.Response{Kind: ctl.KindError, Payload: "Authentication for work failed: access_denied: the user said no"}); r != want {
 			t.Errorf("complete = %+v; want %+v", r, want)
 		}
 		synctest.Wait()
@@ -147,7 +147,7 @@ func TestCompleteExchangeFailure(t *testing.T) {
 		}
 		h.show("work")
 		r := h.completeWith("work", addressFor(h.pendingState("work")))
-		if r.Kind != ctl.KindError || !strings.Contains(r.Payload, "authorisation of work failed: ") || !strings.Contains(r.Payload, "code expired") {
+		if r.Kind != ctl.KindError || !strings.Contains(r.Payload, "Authentication for work failed: ") || !strings.Contains(r.Payload, "code expired") {
 			t.Errorf("complete = %+v; want the provider's error", r)
 		}
 	})
