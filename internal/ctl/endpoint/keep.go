@@ -141,7 +141,10 @@ func (d *Dir) recreate() error {
 	if d.closed || d.stopping {
 		d.mu.Unlock()
 		ln.Close()
-		os.Remove(d.path)
+		// Unless a server started since Close has replaced it.
+		if cur, err := os.Lstat(d.path); err == nil && os.SameFile(cur, fi) {
+			os.Remove(d.path)
+		}
 		closeIfSet(lock)
 		return errors.New("closed meanwhile")
 	}
