@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pizauth-go/pizauth/internal/config"
+	"github.com/pizauth-go/pizauth/internal/hooks"
 	"github.com/pizauth-go/pizauth/internal/oauth"
 	"github.com/pizauth-go/pizauth/internal/redirect"
 	"github.com/pizauth-go/pizauth/internal/secret"
@@ -35,7 +36,7 @@ func (s *Server) startAuthLocked(a *account) error {
 	if r := s.revoking[a.cfg.Name]; r != nil {
 		return s.afterRevocationsLocked(a, r)
 	}
-	if needsCredentials(a.cfg) {
+	if hooks.NeedsCredentials(a.cfg) {
 		return s.startCredentialsLocked(a)
 	}
 	if a.cfg.Issuer != "" && s.discoveredLocked(a.cfg.Issuer) == nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pizauth-go/pizauth/internal/control"
+	"github.com/pizauth-go/pizauth/internal/hooks"
 	"github.com/pizauth-go/pizauth/internal/redirect"
 	"github.com/pizauth-go/pizauth/internal/shellcmd"
 )
@@ -35,7 +36,7 @@ func TestHangingCommandsAreKilledWithTheirChildren(t *testing.T) {
 	s := New(ctx, Options{
 		Config: cfg, Provider: &fakeProvider{}, RunCommand: runner, Listeners: Listeners{HTTPPort: 8080},
 		// Long enough for a loaded machine to start the shell and record its pid.
-		Timeouts: CommandTimeouts{Notify: 3 * time.Second, Event: 3 * time.Second, TransientError: 3 * time.Second},
+		Timeouts: hooks.Timeouts{Notify: 3 * time.Second, Event: 3 * time.Second, TransientError: 3 * time.Second},
 	})
 	s.Start()
 	defer func() { cancel(); s.Wait() }()

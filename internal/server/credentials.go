@@ -3,64 +3,11 @@ package server
 import (
 	"context"
 	"fmt"
-	"strings"
-	"time"
 
 	"github.com/pizauth-go/pizauth/internal/config"
 	"github.com/pizauth-go/pizauth/internal/dump"
-	"github.com/pizauth-go/pizauth/internal/secret"
+	"github.com/pizauth-go/pizauth/internal/hooks"
 )
-
-// credentialTimeout bounds client_id_cmd and client_secret_cmd.
-const credentialTimeout = 10 * time.Second
-
-// needsCredentials reports whether ac has credential commands whose output
-// is not known yet. Accounts hold the filled-in copy once they have run.
-func needsCredentials(ac *config.Account) bool {
-	return ac.ClientIDCmd != "" && ac.ClientID == "" || ac.ClientSecretCmd != "" && ac.ClientSecret.IsZero()
-}
-
-// resolveCredentials returns a copy of ac with the output of its credential
-// commands filled in, or ac itself when there is nothing to run. It blocks:
-// never call it with the lock held.
-func (s *Server) resolveCredentials(ctx context.Context, ac *config.Account) (*config.Account, error) {
-	if !needsCredentials(ac) {
-		return ac, nil
-	}
-	c := *ac
-	if ac.ClientIDCmd != "" && ac.ClientID == "" {
-		v, err := s.credential(ctx, ac.Name, "client_id_cmd", ac.ClientIDCmd)
-		if err != nil {
-			return nil, err
-		}
-		c.ClientID = v
-	}
-	if ac.ClientSecretCmd != "" && ac.ClientSecret.IsZero() {
-		v, err := s.credential(ctx, ac.Name, "client_secret_cmd", ac.ClientSecretCmd)
-		if err != nil {
-			return nil, err
-		}
-		c.ClientSecret = secret.String(v)
-	}
-	return &c, nil
-}
-
-// credential runs one credential command; its output, less a trailing
-// newline, is the value. The output is never logged.
-func (s *Server) credential(ctx context.Context, account, name, command string) (string, error) {
-	out, err := s.output(ctx, s.log, name, command, []string{"PIZAUTH_ACCOUNT=" + account}, credentialTimeout)
-	if err != nil {
-		return "", fmt.Errorf("account %q: %s failed: %w", account, name, err)
-	}
-	v := strings.TrimSuffix(strings.TrimSuffix(string(out), "\n"), "\r")
-	switch {
-	case v == "":
-		return "", fmt.Errorf("account %q: %s printed nothing", account, name)
-	case strings.ContainsAny(v, "\r\n\x00"):
-		return "", fmt.Errorf("account %q: %s printed more than one line (for pass, add | head -n 1)", account, name)
-	}
-	return v, nil
-}
 
 // startCredentialsLocked runs a's credential commands before authorising
 // it; see prepareThenAuthoriseLocked. A failure is reported for this
@@ -68,7 +15,7 @@ func (s *Server) credential(ctx context.Context, account, name, command string) 
 func (s *Server) startCredentialsLocked(a *account) error {
 	ac := a.cfg
 	return s.prepareThenAuthoriseLocked(a, func(ctx context.Context) (func(), error) {
-		resolved, err := s.resolveCredentials(ctx, ac)
+		resolved, err := s.hooks.Credentials(ctx, ac)
 		return func() { a.cfg = resolved }, err
 	})
 }
@@ -81,10 +28,10 @@ func (s *Server) startCredentialsLocked(a *account) error {
 // is done it stops, reporting nothing.
 func (s *Server) resolveAll(ctx context.Context, cfg *config.Config, running map[string]*config.Account) {
 	for i, ac := range cfg.Accounts {
-		if !needsCredentials(ac) {
+		if !hooks.NeedsCredentials(ac) {
 			continue
 		}
-		resolved, err := s.resolveCredentials(ctx, ac)
+		resolved, err := s.hooks.Credentials(ctx, ac)
 		if err == nil {
 			cfg.Accounts[i] = resolved
 			continue
@@ -92,7 +39,7 @@ func (s *Server) resolveAll(ctx context.Context, cfg *config.Config, running map
 		if ctx.Err() != nil {
 			return // cancelled, not failed: the caller gives up
 		}
-		if old := running[ac.Name]; old != nil && !needsCredentials(old) &&
+		if old := running[ac.Name]; old != nil && !hooks.NeedsCredentials(old) &&
 			old.ClientIDCmd == ac.ClientIDCmd && old.ClientSecretCmd == ac.ClientSecretCmd {
 			kept := *ac
 			if ac.ClientIDCmd != "" {
@@ -115,13 +62,13 @@ func (s *Server) resolveForRestore(tokens []dump.Token) {
 	s.mu.Lock()
 	need := make(map[*account]*config.Account)
 	for _, t := range tokens {
-		if a := s.accounts[t.Name]; a != nil && needsCredentials(a.cfg) {
+		if a := s.accounts[t.Name]; a != nil && hooks.NeedsCredentials(a.cfg) {
 			need[a] = a.cfg
 		}
 	}
 	s.mu.Unlock()
 	for a, ac := range need {
-		resolved, err := s.resolveCredentials(s.ctx, ac)
+		resolved, err := s.hooks.Credentials(s.ctx, ac)
 		if err != nil {
 			s.log.Warn("restore: cannot compare the account's settings", "account", ac.Name, "err", err)
 			continue

@@ -1,18 +1,14 @@
 package server
 
-import (
-	"context"
-)
-
 // notifyAuthLocked tells the user that a needs authorising, through
 // auth_notify_cmd when set, and schedules the next reminder.
 func (s *Server) notifyAuthLocked(a *account) {
-	name, url, extra := a.cfg.Name, a.pending.url, []string(nil)
+	name, url := a.cfg.Name, a.pending.url
 	if a.pending.device {
 		if a.pending.userCode == "" {
 			return // the device code has not arrived yet
 		}
-		url, extra = a.pending.notifyURL, []string{"PIZAUTH_USER_CODE=" + a.pending.userCode}
+		url = a.pending.notifyURL
 	}
 	// As in the original, a notification is due and recorded (status shows
 	// its time) whether or not auth_notify_cmd is set.
@@ -31,12 +27,7 @@ func (s *Server) notifyAuthLocked(a *account) {
 		s.log.Error(msg, "account", name)
 		return
 	}
-	env := append([]string{"PIZAUTH_ACCOUNT=" + name, "PIZAUTH_URL=" + url}, extra...)
-	s.background(func(ctx context.Context) {
-		if err := s.runCommand(ctx, s.log, "auth_notify_cmd", cmd, env, s.timeouts.Notify); err != nil {
-			s.log.Warn("auth_notify_cmd failed", "account", name, "err", err)
-		}
-	})
+	s.hooks.AuthNotify(cmd, name, url, a.pending.userCode)
 }
 
 // notifyErrorLocked tells the user about a failure they must hear of,
@@ -51,14 +42,7 @@ func (s *Server) notifyErrorLocked(name, msg string) {
 
 // runErrorNotifyLocked runs error_notify_cmd, when set, with msg.
 func (s *Server) runErrorNotifyLocked(name, msg string) {
-	cmd := s.cfg.ErrorNotifyCmd
-	if cmd == "" {
-		return
+	if cmd := s.cfg.ErrorNotifyCmd; cmd != "" {
+		s.hooks.ErrorNotify(cmd, name, msg)
 	}
-	env := []string{"PIZAUTH_ACCOUNT=" + name, "PIZAUTH_MSG=" + msg}
-	s.background(func(ctx context.Context) {
-		if err := s.runCommand(ctx, s.log, "error_notify_cmd", cmd, env, s.timeouts.Notify); err != nil {
-			s.log.Warn("error_notify_cmd failed", "account", name, "err", err)
-		}
-	})
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"log/slog"
 	"time"
 
 	"github.com/pizauth-go/pizauth/internal/dump"
@@ -17,10 +16,8 @@ func (s *Server) newPersister() *persist.Persister {
 	return persist.New(persist.Options{
 		Host:   persistHost{s},
 		Logger: s.log,
-		Output: func(ctx context.Context, log *slog.Logger, name, command string, env []string, timeout time.Duration) ([]byte, error) {
-			return s.output(ctx, log, name, command, env, timeout)
-		},
-		Go: s.wg.Go, // Wait waits for the read back before Close
+		Output: s.hooks.Output,
+		Go:     s.wg.Go, // Wait waits for the read back before Close
 	})
 }
 

@@ -115,8 +115,7 @@ func (s *Server) transientFailureLocked(a *account, err error, retryAfter time.D
 // anything else makes the failure permanent.
 func (s *Server) askTransientErrorCmd(ctx context.Context, a *account, gen uint64, cmd string, cause error) {
 	name := a.cfg.Name
-	env := []string{"PIZAUTH_ACCOUNT=" + name}
-	runErr := s.runCommand(ctx, s.log, "transient_error_if_cmd", cmd, env, s.timeouts.TransientError)
+	runErr := s.hooks.TransientErrorIf(ctx, cmd, name)
 	if runErr == nil || ctx.Err() != nil {
 		return
 	}

@@ -20,11 +20,11 @@ import (
 
 	"github.com/pizauth-go/pizauth/internal/config"
 	"github.com/pizauth-go/pizauth/internal/control"
+	"github.com/pizauth-go/pizauth/internal/hooks"
 	"github.com/pizauth-go/pizauth/internal/oauth"
 	"github.com/pizauth-go/pizauth/internal/persist"
 	"github.com/pizauth-go/pizauth/internal/scheduler"
 	"github.com/pizauth-go/pizauth/internal/secret"
-	"github.com/pizauth-go/pizauth/internal/shellcmd"
 )
 
 // Provider is everything the server asks of OAuth providers;
@@ -50,13 +50,6 @@ var _ Provider = (*oauth.Client)(nil)
 
 var _ control.Accounts = (*Server)(nil)
 
-// CommandRunner runs a user command; shellcmd.Run implements it.
-type CommandRunner func(ctx context.Context, log *slog.Logger, name, command string, env []string, timeout time.Duration) error
-
-// OutputRunner runs a user command for its output (client_id_cmd,
-// client_secret_cmd, persist_identity_cmd); shellcmd.Output implements it.
-type OutputRunner func(ctx context.Context, log *slog.Logger, name, command string, env []string, timeout time.Duration) ([]byte, error)
-
 // Listeners describes the redirect listeners, fixed for the server's life.
 type Listeners struct {
 	HTTPPort    int    // 0 when HTTP is off
@@ -69,11 +62,11 @@ type Options struct {
 	ConfigPath string         // re-read by reload
 	Config     *config.Config // already validated
 	Logger     *slog.Logger
-	Provider   Provider      // nil: an oauth.Client with the default HTTP client
-	RunCommand CommandRunner // nil: shellcmd.Run
-	RunOutput  OutputRunner  // nil: shellcmd.Output
+	Provider   Provider            // nil: an oauth.Client with the default HTTP client
+	RunCommand hooks.CommandRunner // nil: shellcmd.Run
+	RunOutput  hooks.OutputRunner  // nil: shellcmd.Output
 	// Timeouts bound user commands; zero fields are SPEC §7's.
-	Timeouts  CommandTimeouts
+	Timeouts  hooks.Timeouts
 	Listeners Listeners
 	// Notifier hears when the server is ready and around reloads; nil:
 	// nobody.
@@ -111,16 +104,13 @@ type Scheduler interface {
 type Server struct {
 	log        *slog.Logger
 	provider   Provider
-	runCommand CommandRunner
-	output     OutputRunner
 	configPath string
 	listeners  Listeners
-	timeouts   CommandTimeouts
 	notifier   Notifier
 	// reloadTurn is held (buffered 1) by the reload under way.
 	reloadTurn chan struct{}
 	sched      Scheduler
-	events     *eventQueue
+	hooks      *hooks.Hooks // runs the user's commands
 	persister  *persist.Persister
 	ctx        context.Context // root of all background work
 	wg         sync.WaitGroup  // background work
@@ -142,14 +132,10 @@ func New(ctx context.Context, o Options) *Server {
 	s := &Server{
 		log:        o.Logger,
 		provider:   o.Provider,
-		runCommand: o.RunCommand,
-		output:     o.RunOutput,
 		configPath: o.ConfigPath,
 		listeners:  o.Listeners,
-		timeouts:   o.Timeouts.orDefaults(),
 		sched:      o.Scheduler,
 		notifier:   o.Notifier,
-		events:     newEventQueue(),
 		reloadTurn: make(chan struct{}, 1),
 		ctx:        ctx,
 		cfg:        o.Config,
@@ -160,6 +146,12 @@ func New(ctx context.Context, o Options) *Server {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.hooks = hooks.New(hooks.Options{Logger: s.log, Run: o.RunCommand, Output: o.RunOutput, Timeouts: o.Timeouts,
+		Go: s.background, EventCmd: func() string {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return s.cfg.TokenEventCmd
+		}})
 	s.persister = s.newPersister()
 	if s.provider == nil {
 		s.provider = &oauth.Client{HTTP: oauth.NewHTTPClient()}
@@ -169,12 +161,6 @@ func New(ctx context.Context, o Options) *Server {
 	}
 	if s.sched == nil {
 		s.sched = scheduler.New(false)
-	}
-	if s.output == nil {
-		s.output = shellcmd.Output
-	}
-	if s.runCommand == nil {
-		s.runCommand = shellcmd.Run
 	}
 	for _, ac := range o.Config.Accounts {
 		s.accounts[ac.Name] = &account{cfg: ac}
@@ -186,7 +172,7 @@ func New(ctx context.Context, o Options) *Server {
 // the root context is done.
 func (s *Server) Start() {
 	s.wg.Go(func() { s.sched.Run(s.ctx, s.onDue) })
-	s.wg.Go(func() { s.events.run(s.ctx, s.deliverEvent) })
+	s.wg.Go(func() { s.hooks.Deliver(s.ctx) })
 	s.wg.Go(func() { s.persister.Run(s.ctx) })
 }
 
@@ -201,11 +187,7 @@ func (s *Server) RunStartupCmd() {
 	if cmd == "" {
 		return
 	}
-	s.background(func(ctx context.Context) {
-		err := s.runCommand(ctx, s.log, "startup_cmd", cmd, nil, 0)
-		if err == nil || ctx.Err() != nil {
-			return // stopped with the server: not a failure of the command
-		}
+	s.hooks.Startup(cmd, func(err error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.notifyErrorLocked("", fmt.Sprintf("startup_cmd failed: %v", err))
