@@ -161,6 +161,7 @@ func provider(ts *testscript.TestScript) *testidp.Provider {
 //	idp lifetime DURATION          expires_in of new tokens (0: omitted)
 //	idp nextlifetimes DURATION...  expires_in of the next tokens only, in order
 //	idp rotate on|off              rotate refresh tokens
+//	idp issue-refresh on|off       whether tokens come with a refresh token (default on)
 //	idp login approve|deny|page    what /authorize does
 //	idp fail ENDPOINT N STATUS [RETRY_AFTER]
 //	idp oautherror ENDPOINT N CODE
@@ -199,6 +200,8 @@ func cmdIDP(ts *testscript.TestScript, neg bool, args []string) {
 		waitIDP(ts, p, args)
 	case "rotate":
 		p.SetRotate(arg(ts, args, 1) == "on")
+	case "issue-refresh":
+		p.SetIssueRefresh(arg(ts, args, 1) == "on")
 	case "login":
 		p.SetLogin(map[string]testidp.Login{"approve": testidp.LoginApprove, "deny": testidp.LoginDeny, "page": testidp.LoginPage}[arg(ts, args, 1)])
 	case "fail", "oautherror", "echoerror", "hang":

@@ -59,8 +59,9 @@ func (s *Server) show(name string) (control.Answer, error) {
 	return s.authoriseLocked(a)
 }
 
-// Refresh refreshes an active token now, in the background, or starts an
-// authorisation when there is no token. As in the original, a pending
+// Refresh refreshes an active token now, in the background (one without a
+// refresh token is dropped), or starts an authorisation when there is no
+// token. As in the original, a pending
 // request is replaced by a new one (new state and verifier, so the old URL
 // stops working, and a new notification): users run refresh to be
 // notified again.
@@ -80,11 +81,15 @@ func (s *Server) refresh(name string) (control.Answer, error) {
 	}
 	switch a.phase {
 	case phaseActive:
-		if !a.token.refresh.IsZero() {
+		if a.token.refresh.IsZero() {
+			// As in the original: the refresh is scheduled and finds
+			// nothing to refresh with, so the token is dropped; the next
+			// show starts a new authorisation.
+			s.invalidateLocked(a, "refresh requested but the provider gave no refresh token", false)
+		} else {
 			s.startRefreshLocked(a)
-			return control.Answer{Kind: control.Scheduled}, nil
 		}
-		s.invalidateLocked(a, "refresh requested but the provider gave no refresh token", false)
+		return control.Answer{Kind: control.Scheduled}, nil
 	case phasePending:
 		if !a.pending.replaceable() {
 			return pendingAnswer(a), nil
