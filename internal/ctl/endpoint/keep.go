@@ -111,13 +111,19 @@ func (d *Dir) recreateIfGone(log *slog.Logger) {
 // swaps the new socket in; Server.Serve's accept on the old one fails once
 // it is closed and Serve moves on to the new one.
 func (d *Dir) recreate() error {
-	dir := filepath.Dir(d.path)
-	if err := paths.EnsureDir(dir); err != nil {
-		return err
-	}
-	if d.watch != nil {
-		// The old directory's watch ended with it; watch the new one.
-		addDirWatch(d.watchFD, dir)
+	// The runtime directory holds the lock; a socket that the service
+	// manager passed may be elsewhere.
+	d.mu.Lock()
+	dir := filepath.Dir(d.lock.Name())
+	d.mu.Unlock()
+	for _, dir := range []string{filepath.Dir(d.path), dir} {
+		if err := paths.EnsureDir(dir); err != nil {
+			return err
+		}
+		if d.watch != nil {
+			// The old directory's watch ended with it; watch the new one.
+			addDirWatch(d.watchFD, dir)
+		}
 	}
 	// The lock we hold is kept while its file is still there: a lock of
 	// ours taken again through another open file would be refused.
@@ -171,7 +177,7 @@ func (d *Dir) lockInPlace() bool {
 	if err != nil {
 		return false
 	}
-	fi, err := os.Lstat(filepath.Join(filepath.Dir(d.path), paths.LockName))
+	fi, err := os.Lstat(lock.Name())
 	return err == nil && os.SameFile(fi, held)
 }
 

@@ -132,3 +132,30 @@ func waitRecreated(t *testing.T, logged <-chan slog.Record) {
 		t.Fatal("nothing re-created")
 	}
 }
+
+// TestInheritedSocketElsewhereIsLeftAlone: a socket that systemd passed
+// from outside the runtime directory (a ListenStream= of the user's) is
+// not taken for a removed one, nor replaced, while it and the lock are in
+// place.
+func TestInheritedSocketElsewhereIsLeftAlone(t *testing.T) {
+	sockDir, dir := testtool.ShortDir(t), testtool.ShortDir(t)
+	d, err := ClaimInherited(activationSocket(t, sockDir), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	before, err := os.Lstat(d.Socket())
+	if err != nil {
+		t.Fatal(err)
+	}
+	logged := make(chan slog.Record, 4)
+	d.recreateIfGone(slog.New(recordHandler(logged)))
+	select {
+	case r := <-logged:
+		t.Errorf("logged %q; want nothing", r.Message)
+	default:
+	}
+	if after, err := os.Lstat(d.Socket()); err != nil || !os.SameFile(before, after) {
+		t.Errorf("the inherited socket file was replaced (%v)", err)
+	}
+}
