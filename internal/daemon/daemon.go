@@ -39,6 +39,14 @@ import (
 // original's, or cmdline.ExitAlreadyRunning for auto-start.
 var errAlreadyRunning = errors.New("pizauth authenticator already running")
 
+// runError is a failure of the server once it runs, after the checks
+// that come before (the configuration, the runtime directory): the
+// original's logger is set up by then, so it prints "ERROR - message", where
+// the errors before are printed bare.
+type runError struct{ error }
+
+func (e runError) Unwrap() error { return e.error }
+
 // Main runs the server with args, the arguments of `pizauth server`, and
 // returns the exit status. A wrong command line, or -h, prints pizauth's
 // usage on standard error (exit 1), as `pizauth server` always did; other
@@ -60,7 +68,11 @@ func Main(args []string) int {
 		return 1
 	}
 	err = start(p)
-	if err != nil {
+	var running runError
+	switch {
+	case errors.As(err, &running):
+		fmt.Fprintln(os.Stderr, "ERROR - "+err.Error())
+	case err != nil:
 		fmt.Fprintln(os.Stderr, err)
 	}
 	switch {
@@ -151,6 +163,9 @@ func serveForeground(s serverSetup) error {
 		err = errAlreadyRunning
 	}
 	readyPipe.report(err)
+	if err != nil && !errors.Is(err, errAlreadyRunning) {
+		err = runError{err}
+	}
 	return err
 }
 

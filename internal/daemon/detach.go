@@ -66,9 +66,9 @@ func readReady(r io.Reader) error {
 	case string(msg) == errAlreadyRunning.Error()+"\n":
 		return errAlreadyRunning
 	case len(msg) == 0:
-		return errors.New("pizauth server exited before it was ready (see the system log)")
+		return runError{errors.New("pizauth server exited before it was ready (see the system log)")}
 	}
-	return errors.New(strings.TrimSuffix(string(msg), "\n"))
+	return runError{errors.New(strings.TrimSuffix(string(msg), "\n"))}
 }
 
 // readyPipe leads back to the command that detached this server.
