@@ -11,15 +11,9 @@ import (
 	"github.com/pizauth-go/pizauth/internal/config"
 	"github.com/pizauth-go/pizauth/internal/hooks"
 	"github.com/pizauth-go/pizauth/internal/oauth"
+	"github.com/pizauth-go/pizauth/internal/provider"
 	"github.com/pizauth-go/pizauth/internal/redirect"
 	"github.com/pizauth-go/pizauth/internal/secret"
-)
-
-// The code exchange is retried on network failures (the original's 10 tries,
-// 6 s apart); an HTTP or OAuth error fails at once.
-const (
-	exchangeTries      = 10
-	exchangeRetryDelay = 6 * time.Second
 )
 
 // Pages shown in the browser after the redirect: the original's texts and
@@ -39,7 +33,7 @@ func (s *Server) startAuthLocked(a *account) error {
 	if hooks.NeedsCredentials(a.cfg) {
 		return s.startCredentialsLocked(a)
 	}
-	if a.cfg.Issuer != "" && s.discoveredLocked(a.cfg.Issuer) == nil {
+	if a.cfg.Issuer != "" && s.provider.Cached(a.cfg.Issuer) == nil {
 		return s.startDiscoveryLocked(a)
 	}
 	if a.cfg.AuthFlow == config.FlowDevice {
@@ -49,8 +43,8 @@ func (s *Server) startAuthLocked(a *account) error {
 	if err != nil {
 		return err
 	}
-	p := params(a.cfg, redirectURI)
-	s.endpointsLocked(a.cfg, &p)
+	p := provider.Params(a.cfg, redirectURI)
+	s.provider.FillCached(a.cfg, &p)
 	req, err := oauth.NewAuthRequest(p)
 	if err != nil {
 		return fmt.Errorf("account %q: %w", a.cfg.Name, err)
@@ -126,23 +120,6 @@ func (s *Server) redirectURI(ac *config.Account) (string, error) {
 	return uri, nil
 }
 
-// params are the OAuth parameters of an account.
-func params(ac *config.Account, redirectURI string) oauth.Params {
-	fields := make([]oauth.Field, len(ac.AuthURIFields))
-	for i, f := range ac.AuthURIFields {
-		fields[i] = oauth.Field{Key: f.Key, Value: f.Value}
-	}
-	return oauth.Params{
-		AuthURI:       ac.AuthURI,
-		TokenURI:      ac.TokenURI,
-		ClientID:      ac.ClientID,
-		ClientSecret:  ac.ClientSecret,
-		RedirectURI:   redirectURI,
-		Scopes:        ac.Scopes,
-		AuthURIFields: fields,
-	}
-}
-
 // HandleRedirect receives the browser's redirect from the provider. It never
 // blocks: the code is exchanged in the background. It implements
 // redirect.Handler.
@@ -182,10 +159,17 @@ func (s *Server) acceptCallbackLocked(a *account, cb redirect.Callback, done cha
 		return reason
 	}
 	a.pending.exchanging = true
-	gen, p, verifier := a.gen, params(a.cfg, a.pending.redirectURI), a.pending.verifier
-	s.endpointsLocked(a.cfg, &p)
+	gen, p, verifier := a.gen, provider.Params(a.cfg, a.pending.redirectURI), a.pending.verifier
+	s.provider.FillCached(a.cfg, &p)
 	s.background(func(ctx context.Context) {
-		tok, err := s.exchange(ctx, a, name, gen, p, cb.Code, verifier)
+		tok, err := s.provider.Exchange(ctx, name, p, cb.Code, verifier, func() error {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if !s.currentLocked(a, gen) {
+				return errStale
+			}
+			return nil
+		})
 		if ctx.Err() != nil {
 			// Shutting down (SIGTERM, `pizauth shutdown`): no failure
 			// for the user to hear of.
@@ -229,32 +213,6 @@ func describeRedirectError(cb redirect.Callback) string {
 		return "the provider's redirect carried neither a code nor an error"
 	}
 	return oauth.DescribeError(cb.Error, cb.ErrorDescription, cb.ErrorURI)
-}
-
-// exchange swaps the code for a token, retrying network failures while the
-// request is still current.
-func (s *Server) exchange(ctx context.Context, a *account, name string, gen uint64, p oauth.Params, code, verifier secret.String) (*oauth.Token, error) {
-	for try := 1; ; try++ {
-		tok, err := s.provider.Exchange(ctx, p, code, verifier)
-		if err == nil || ctx.Err() != nil {
-			return tok, err
-		}
-		if class, _ := oauth.Classify(err); class == oauth.Permanent || try == exchangeTries {
-			return nil, err
-		}
-		s.log.Warn("code exchange failed; retrying", "account", name, "try", try, "err", err)
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(exchangeRetryDelay):
-		}
-		s.mu.Lock()
-		current := s.currentLocked(a, gen)
-		s.mu.Unlock()
-		if !current {
-			return nil, errStale
-		}
-	}
 }
 
 // finishExchange records the outcome of a code exchange and returns it: nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pizauth-go/pizauth/internal/ctl"
 	"github.com/pizauth-go/pizauth/internal/oauth"
+	"github.com/pizauth-go/pizauth/internal/provider"
 	"github.com/pizauth-go/pizauth/internal/redirect"
 )
 
@@ -105,7 +106,7 @@ func TestExchangeRetriesNetworkFailures(t *testing.T) {
 		})
 		h.show("work")
 		h.s.HandleRedirect(redirectFor(h.pendingState("work")))
-		time.Sleep(2 * exchangeRetryDelay)
+		time.Sleep(2 * provider.ExchangeRetryDelay)
 		synctest.Wait()
 		h.token("work")
 		if n := h.idp.exchangeCount(); n != 3 {

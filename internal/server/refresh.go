@@ -8,6 +8,7 @@ import (
 
 	"github.com/pizauth-go/pizauth/internal/control"
 	"github.com/pizauth-go/pizauth/internal/oauth"
+	"github.com/pizauth-go/pizauth/internal/provider"
 	"github.com/pizauth-go/pizauth/internal/secret"
 )
 
@@ -43,9 +44,9 @@ func (s *Server) startRefreshLocked(a *account) {
 		// that check it on refresh; send the configured one.
 		redirectURI = a.cfg.RedirectURI
 	}
-	ac, p := a.cfg, params(a.cfg, redirectURI) // a.cfg is guarded by s.mu
+	ac, p := a.cfg, provider.Params(a.cfg, redirectURI) // a.cfg is guarded by s.mu
 	s.background(func(ctx context.Context) {
-		p, err := s.withEndpoints(ctx, ac, p)
+		p, err := s.provider.WithEndpoints(ctx, ac, p)
 		if err != nil && ctx.Err() == nil {
 			s.finishRefresh(a, gen, refresh, nil, &discoveryFailure{err})
 			return

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pizauth-go/pizauth/internal/config"
 	"github.com/pizauth-go/pizauth/internal/ctl"
+	"github.com/pizauth-go/pizauth/internal/provider"
 )
 
 // revokingAccount is an account with a revocation endpoint.
@@ -55,8 +56,8 @@ func TestShutdownAbandonsSlowRevocationsAndSaysSo(t *testing.T) {
 		h.do(ctl.Request{Cmd: ctl.CmdShutdown})
 		t0 := time.Now()
 		h.s.Wait()
-		if d := time.Since(t0); d != revocationShutdownGrace {
-			t.Errorf("the server took %v to stop; want %v", d, revocationShutdownGrace)
+		if d := time.Since(t0); d != provider.ShutdownGrace {
+			t.Errorf("the server took %v to stop; want %v", d, provider.ShutdownGrace)
 		}
 		if log := logged.String(); !strings.Contains(log, "revocation at the provider abandoned") || !strings.Contains(log, "not_revoked=refresh_token,access_token") {
 			t.Errorf("log does not say what was abandoned:\n%s", log)

@@ -21,32 +21,10 @@ import (
 	"github.com/pizauth-go/pizauth/internal/config"
 	"github.com/pizauth-go/pizauth/internal/control"
 	"github.com/pizauth-go/pizauth/internal/hooks"
-	"github.com/pizauth-go/pizauth/internal/oauth"
 	"github.com/pizauth-go/pizauth/internal/persist"
+	"github.com/pizauth-go/pizauth/internal/provider"
 	"github.com/pizauth-go/pizauth/internal/scheduler"
-	"github.com/pizauth-go/pizauth/internal/secret"
 )
-
-// Provider is everything the server asks of OAuth providers;
-// *oauth.Client implements it.
-type Provider interface {
-	// Exchange swaps an authorisation code for a token.
-	Exchange(ctx context.Context, p oauth.Params, code, verifier secret.String) (*oauth.Token, error)
-	// Refresh gets a new token with a refresh token.
-	Refresh(ctx context.Context, p oauth.Params, refresh secret.String) (*oauth.Token, error)
-	// DeviceAuth and DevicePoll are the device authorization grant
-	// (RFC 8628), for accounts with auth_flow = "device".
-	DeviceAuth(ctx context.Context, p oauth.Params) (*oauth.DeviceCode, error)
-	DevicePoll(ctx context.Context, p oauth.Params, dc *oauth.DeviceCode) (*oauth.Token, error)
-	// Discover fetches an issuer's discovery document, for accounts with
-	// an issuer.
-	Discover(ctx context.Context, issuer string) (*oauth.Metadata, error)
-	// Revoke revokes a token at revokeURI (RFC 7009), for accounts with a
-	// revoke_uri or a discovered revocation_endpoint.
-	Revoke(ctx context.Context, p oauth.Params, revokeURI string, token secret.String, hint string) error
-}
-
-var _ Provider = (*oauth.Client)(nil)
 
 var _ control.Accounts = (*Server)(nil)
 
@@ -62,7 +40,7 @@ type Options struct {
 	ConfigPath string         // re-read by reload
 	Config     *config.Config // already validated
 	Logger     *slog.Logger
-	Provider   Provider            // nil: an oauth.Client with the default HTTP client
+	Provider   provider.Provider   // nil: an oauth.Client with the default HTTP client
 	RunCommand hooks.CommandRunner // nil: shellcmd.Run
 	RunOutput  hooks.OutputRunner  // nil: shellcmd.Output
 	// Timeouts bound user commands; zero fields are SPEC §7's.
@@ -103,7 +81,7 @@ type Scheduler interface {
 // Server is the daemon's state and logic, independent of sockets.
 type Server struct {
 	log        *slog.Logger
-	provider   Provider
+	provider   *provider.Client // calls the accounts' providers
 	configPath string
 	listeners  Listeners
 	notifier   Notifier
@@ -122,8 +100,6 @@ type Server struct {
 	// revoking holds the accounts whose old tokens are being revoked at the
 	// provider, by name; see revoke.go.
 	revoking map[string]*revocations
-	// discovered caches discovery documents by issuer; see discover.go.
-	discovered map[string]*oauth.Metadata
 }
 
 // New returns a server for o.Config whose background work lives until ctx is
@@ -131,7 +107,7 @@ type Server struct {
 func New(ctx context.Context, o Options) *Server {
 	s := &Server{
 		log:        o.Logger,
-		provider:   o.Provider,
+		provider:   provider.New(o.Provider, o.Logger),
 		configPath: o.ConfigPath,
 		listeners:  o.Listeners,
 		sched:      o.Scheduler,
@@ -153,9 +129,6 @@ func New(ctx context.Context, o Options) *Server {
 			return s.cfg.TokenEventCmd
 		}})
 	s.persister = s.newPersister()
-	if s.provider == nil {
-		s.provider = &oauth.Client{HTTP: oauth.NewHTTPClient()}
-	}
 	if s.notifier == nil {
 		s.notifier = nobody{}
 	}
