@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/pizauth-go/pizauth/internal/paths"
 )
 
 // MaxFile bounds what is read back from persist_file: the states of even
@@ -22,10 +24,10 @@ const MaxFile = 16 << 20
 // well a directory that another user could swap for another one, or point
 // elsewhere: every directory above it, and every symbolic link on the way
 // to it, must belong to root or to the current uid, and none of those
-// directories may be writable by others (see trustedAbove). A missing
+// directories may be writable by others (see paths.TrustedAbove). A missing
 // directory is fine: WriteFileAtomic creates it with mode 0700.
 func CheckDir(dir string) error {
-	real, err := resolveTrusted(dir, new(int))
+	real, err := paths.ResolveTrusted(dir, "persist_file")
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil
@@ -48,86 +50,8 @@ func CheckDir(dir string) error {
 	return nil
 }
 
-// maxLinks bounds the symbolic links resolveTrusted follows, as the kernel
-// does (40 on Linux).
-const maxLinks = 40
-
-// resolveTrusted returns the real path of the absolute path, checking on
-// the way every directory it looks a name up in with trustedAbove and
-// every symbolic link it follows (owned by root or by the current uid):
-// otherwise another user could rename a directory, or point a link,
-// elsewhere between the check and the use. hops counts the links followed.
-func resolveTrusted(path string, hops *int) (string, error) {
-	if !filepath.IsAbs(path) {
-		return "", fmt.Errorf("%q is not an absolute path", path)
-	}
-	cur := "/"
-	for _, name := range strings.Split(filepath.Clean(path), "/") {
-		if name == "" {
-			continue
-		}
-		if err := trustedAbove(cur); err != nil {
-			return "", err
-		}
-		next := filepath.Join(cur, name)
-		fi, err := os.Lstat(next)
-		if err != nil {
-			return "", err
-		}
-		if fi.Mode()&fs.ModeSymlink == 0 {
-			cur = next
-			continue
-		}
-		if uid, ok := owner(fi); !ok || uid != 0 && uid != os.Getuid() {
-			return "", fmt.Errorf("symbolic link %q is owned by uid %d, neither root nor uid %d: refusing to follow it", next, uid, os.Getuid())
-		}
-		if *hops++; *hops > maxLinks {
-			return "", fmt.Errorf("%q: too many levels of symbolic links", path)
-		}
-		target, err := os.Readlink(next)
-		if err != nil {
-			return "", err
-		}
-		if !filepath.IsAbs(target) {
-			target = filepath.Join(cur, target)
-		}
-		if cur, err = resolveTrusted(target, hops); err != nil {
-			return "", err
-		}
-	}
-	return cur, nil
-}
-
-// trustedAbove checks a directory above persist_file's, in which a name is
-// looked up: it must belong to root or to the current uid, and not be
-// writable by every user, nor by a group other than the user's own, unless
-// it has the sticky bit (like /tmp), which keeps others from renaming what
-// is not theirs.
-func trustedAbove(dir string) error {
-	fi, err := os.Stat(dir)
-	if err != nil {
-		return err
-	}
-	if uid, ok := owner(fi); !ok || uid != 0 && uid != os.Getuid() {
-		return fmt.Errorf("directory %q above persist_file is owned by uid %d, neither root nor uid %d: refusing to use it", dir, uid, os.Getuid())
-	}
-	perm, sticky := fi.Mode().Perm(), fi.Mode()&fs.ModeSticky != 0
-	st, _ := fi.Sys().(*syscall.Stat_t)
-	ownGroup := st != nil && int(st.Gid) == os.Getgid()
-	if !sticky && (perm&0o002 != 0 || perm&0o020 != 0 && !ownGroup) {
-		return fmt.Errorf("directory %q above persist_file is writable by other users (mode %v): refusing to use it", dir, perm)
-	}
-	return nil
-}
-
 // owner returns the uid that owns fi.
-func owner(fi fs.FileInfo) (int, bool) {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return -1, false
-	}
-	return int(st.Uid), true
-}
+func owner(fi fs.FileInfo) (int, bool) { return paths.Owner(fi) }
 
 // ReadFile reads a regular file (not a symbolic link) of at most MaxFile
 // bytes owned by the current uid. It opens the file without blocking, so
