@@ -41,11 +41,7 @@ func (h *Handler) restore(ctx context.Context, data []byte) ctl.Response {
 	}
 	// Only the tokens of configured accounts (the first of each) are
 	// kept: the rest could never be restored.
-	configured := make(map[string]bool)
-	for _, name := range h.o.Accounts.Names() {
-		configured[name] = true
-	}
-	tokens, err := dump.DecodeFor(data, func(name string) bool { return configured[name] })
+	tokens, err := dump.DecodeNamed(data, h.o.Accounts.Names())
 	if err != nil {
 		return errorf("restore: %v", err)
 	}

@@ -110,6 +110,16 @@ func DecodeFor(b []byte, wanted func(name string) bool) ([]Token, error) {
 	return decodeVersion(p, v, wanted)
 }
 
+// DecodeNamed is DecodeFor keeping the tokens of the accounts called names:
+// those a restore can apply.
+func DecodeNamed(b []byte, names []string) ([]Token, error) {
+	wanted := make(map[string]bool, len(names))
+	for _, name := range names {
+		wanted[name] = true
+	}
+	return DecodeFor(b, func(name string) bool { return wanted[name] })
+}
+
 // encodePayload is what Encode seals: the number of tokens, then each
 // token's fields in order, strings prefixed by their length (uvarints),
 // times as big-endian Unix nanoseconds.

@@ -264,3 +264,16 @@ func TestDecodeForKeepsOnlyWhatIsWanted(t *testing.T) {
 		t.Errorf("decoding %d unwanted tokens (%d bytes) allocated %d bytes; want at most %d", len(tokens), len(b), alloc, 2*size)
 	}
 }
+
+// TestDecodeNamed keeps the first token of each account named, in the
+// dump's order.
+func TestDecodeNamed(t *testing.T) {
+	b, err := Encode([]Token{{Name: "gone", Access: "a"}, {Name: "work", Access: "b"}, {Name: "home", Access: "c"}, {Name: "work", Access: "d"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeNamed(b, []string{"home", "work", "other"})
+	if err != nil || len(got) != 2 || got[0].Name != "work" || got[0].Access != "b" || got[1].Name != "home" {
+		t.Errorf("DecodeNamed = %+v (%v); want work's first token, then home's", got, err)
+	}
+}

@@ -2,8 +2,8 @@
 // encrypted with age (persist_file). It writes the state after every
 // change, atomically, retrying failures, and once more when the server
 // stops; it reads the file back at start with the identity that
-// persist_identity_cmd prints. The state is opaque to it: a dump that the
-// server makes and applies.
+// persist_identity_cmd prints. The state is the host's active tokens, in
+// the format of package dump.
 //
 // Two rules keep tokens from being lost or coming back: a file that exists
 // is never overwritten before it has been read successfully (a locked
@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/pizauth-go/pizauth/internal/config"
+	"github.com/pizauth-go/pizauth/internal/dump"
 	"github.com/pizauth-go/pizauth/internal/shellcmd"
 )
 
@@ -53,11 +54,14 @@ func SettingsOf(cfg *config.Config) Settings {
 // with the host's own lock not held, and call Changed, Dropped and skip
 // with it held.
 type Host interface {
-	// State returns the current token state, sealed or not (a dump).
-	State() ([]byte, error)
-	// Restore applies a state that State returned, except to the accounts
-	// for which skip is true, and returns how many accounts it restored.
-	Restore(state []byte, skip func(account string) bool) (int, error)
+	// Snapshot returns every active token.
+	Snapshot() []dump.Token
+	// Names are the configured accounts' names: the tokens of others are
+	// not read back.
+	Names() []string
+	// RestoreSaved makes tokens read back active, except those of the
+	// accounts for which skip is true, and returns how many it restored.
+	RestoreSaved(tokens []dump.Token, skip func(account string) bool) int
 	// ReportError tells the user of a failure (error_notify_cmd).
 	ReportError(msg string)
 }

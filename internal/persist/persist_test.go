@@ -13,9 +13,12 @@ import (
 	"time"
 
 	"filippo.io/age"
+
+	"github.com/pizauth-go/pizauth/internal/dump"
 )
 
-// fakeHost is a server whose state is a string.
+// fakeHost is a server whose state is a string: the names of its tokens,
+// separated by commas.
 type fakeHost struct {
 	mu       sync.Mutex // guards the fields below
 	state    string
@@ -23,17 +26,42 @@ type fakeHost struct {
 	reported []string
 }
 
-func (h *fakeHost) State() ([]byte, error) {
+func (h *fakeHost) Snapshot() []dump.Token {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return []byte(h.state), nil
+	return tokensOf(h.state)
 }
 
-func (h *fakeHost) Restore(state []byte, skip func(string) bool) (int, error) {
+// tokensOf is the state of a fakeHost as tokens.
+func tokensOf(state string) []dump.Token {
+	var tokens []dump.Token
+	for name := range strings.SplitSeq(state, ",") {
+		if name != "" {
+			tokens = append(tokens, dump.Token{Name: name, Access: "token"})
+		}
+	}
+	return tokens
+}
+
+// stateOf is tokens as the state of a fakeHost.
+func stateOf(tokens []dump.Token) string {
+	names := make([]string, len(tokens))
+	for i, t := range tokens {
+		names[i] = t.Name
+	}
+	return strings.Join(names, ",")
+}
+
+// Names are those of the tokens the tests save.
+func (h *fakeHost) Names() []string {
+	return []string{"one", "two", "last", "first", "work=token", "home=token", "x"}
+}
+
+func (h *fakeHost) RestoreSaved(tokens []dump.Token, skip func(string) bool) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.restored = append(h.restored, string(state))
-	return 1, nil
+	h.restored = append(h.restored, stateOf(tokens))
+	return 1
 }
 
 func (h *fakeHost) ReportError(msg string) {
@@ -137,7 +165,11 @@ func (f *fixture) onDisk(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(state)
+	tokens, err := dump.Decode(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stateOf(tokens)
 }
 
 // run configures the persister and runs it until the returned stop is

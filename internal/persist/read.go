@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/pizauth-go/pizauth/internal/dump"
 )
 
 // Configure takes the persist_* settings, at start and at every reload.
@@ -137,11 +139,15 @@ func (p *Persister) restore(ctx context.Context, s Settings, sealed []byte) (int
 	if err != nil {
 		return 0, err
 	}
-	return p.host.Restore(state, p.droppedSinceWrite)
+	tokens, err := dump.DecodeNamed(state, p.host.Names())
+	if err != nil {
+		return 0, err
+	}
+	return p.host.RestoreSaved(tokens, p.droppedSinceWrite), nil
 }
 
 // droppedSinceWrite reports whether account's token was dropped since the
-// last write; Host.Restore calls it with its lock held.
+// last write; Host.RestoreSaved calls it with its lock held.
 func (p *Persister) droppedSinceWrite(account string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+
+	"github.com/pizauth-go/pizauth/internal/dump"
 )
 
 // save writes the state if it changed since the last write and the file
@@ -55,7 +57,7 @@ func (p *Persister) save() error {
 
 // writeState seals the host's state and writes it to file.
 func (p *Persister) writeState(s Settings) error {
-	state, err := p.host.State()
+	state, err := dump.Encode(p.host.Snapshot())
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,13 @@ func (s *Server) Restore(tokens []dump.Token) int {
 	return restored
 }
 
+// RestoreSaved makes the tokens read back from persist_file active, as
+// Restore does, except for the accounts for which skip is true. It
+// implements persist.Host.
+func (s *Server) RestoreSaved(tokens []dump.Token, skip func(account string) bool) int {
+	return s.applyDump(tokens, skip)
+}
+
 // applyDump makes the dumped tokens active where restore allows it, except
 // for accounts for which skip (when not nil) is true, and returns how many
 // it restored. Each skipped account is logged once.

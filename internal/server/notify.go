@@ -30,6 +30,14 @@ func (s *Server) notifyAuthLocked(a *account) {
 	s.hooks.AuthNotify(cmd, name, url, a.pending.userCode)
 }
 
+// ReportError tells the user of a failure that concerns no account in
+// particular (persist_file's), as notifyErrorLocked does.
+func (s *Server) ReportError(msg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.notifyErrorLocked("", msg)
+}
+
 // notifyErrorLocked tells the user about a failure they must hear of,
 // through error_notify_cmd when set, and always logs it.
 func (s *Server) notifyErrorLocked(name, msg string) {

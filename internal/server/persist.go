@@ -4,17 +4,16 @@ import (
 	"context"
 	"time"
 
-	"github.com/pizauth-go/pizauth/internal/dump"
 	"github.com/pizauth-go/pizauth/internal/persist"
 )
 
 // Encrypted persistence (persist_file) is package persist's; the server
-// tells it of every token change, and gives it the state as a dump.
+// tells it of every token change, and is its persist.Host.
 
 // newPersister returns the server's persister, off until OpenPersistFile.
 func (s *Server) newPersister() *persist.Persister {
 	return persist.New(persist.Options{
-		Host:   persistHost{s},
+		Host:   s,
 		Logger: s.log,
 		Output: s.hooks.Output,
 		Go:     s.wg.Go, // Wait waits for the read back before Close
@@ -77,29 +76,4 @@ func (s *Server) tokenChangedLocked(account, kind string) {
 		return
 	}
 	s.persister.Changed()
-}
-
-// persistHost is the server as the persister sees it.
-type persistHost struct{ s *Server }
-
-func (h persistHost) State() ([]byte, error) { return dump.Encode(h.s.Snapshot()) }
-
-// Restore keeps only the tokens of configured accounts (the first of
-// each): the rest could never be restored.
-func (h persistHost) Restore(state []byte, skip func(account string) bool) (int, error) {
-	configured := make(map[string]bool)
-	for _, name := range h.s.Names() {
-		configured[name] = true
-	}
-	tokens, err := dump.DecodeFor(state, func(name string) bool { return configured[name] })
-	if err != nil {
-		return 0, err
-	}
-	return h.s.applyDump(tokens, skip), nil
-}
-
-func (h persistHost) ReportError(msg string) {
-	h.s.mu.Lock()
-	defer h.s.mu.Unlock()
-	h.s.notifyErrorLocked("", msg)
 }

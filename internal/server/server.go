@@ -26,7 +26,10 @@ import (
 	"github.com/pizauth-go/pizauth/internal/scheduler"
 )
 
-var _ control.Accounts = (*Server)(nil)
+var (
+	_ control.Accounts = (*Server)(nil)
+	_ persist.Host     = (*Server)(nil)
+)
 
 // Listeners describes the redirect listeners, fixed for the server's life.
 type Listeners struct {
