@@ -22,7 +22,13 @@ const (
 	pageProcessing = "pizauth processing authentication: you can safely close this page."
 	pageNoMatch    = "No pending token matches request state: request a fresh token"
 	pageNotFound   = "404 page not found"
+	pageNoCode     = "pizauth: " + noCode
 )
+
+// noCode is why a redirect with the pending request's state but neither a
+// code nor an error is refused. As in the original it changes nothing: the
+// request stays usable (only the provider's answer should end it).
+const noCode = "the redirect carries neither a code nor an error"
 
 // startAuthLocked creates a new authorisation request for a, making it
 // pending, and notifies the user.
@@ -132,6 +138,9 @@ func (s *Server) HandleRedirect(cb redirect.Callback) redirect.Page {
 	}
 	if !redirectMatches(a.pending.redirectURI, cb) {
 		return redirect.Page{Status: 404, Body: pageNotFound}
+	}
+	if cb.Error == "" && cb.Code.IsZero() {
+		return redirect.Page{Status: 400, Body: pageNoCode}
 	}
 	if reason := s.acceptCallbackLocked(a, cb, nil); reason != "" {
 		return redirect.Page{Status: 400, Body: "pizauth: authorisation failed: " + reason}

@@ -26,6 +26,8 @@ func (s *Server) Complete(name string, cb redirect.Callback) (<-chan error, erro
 			"was used already or was replaced by a newer request ('pizauth show %s' gives the current URL)", name, name))
 	case !redirectMatches(a.pending.redirectURI, cb):
 		return nil, fmt.Errorf("the address does not lead where the request of '%s' sent the browser (%s)", name, a.pending.redirectURI)
+	case cb.Error == "" && cb.Code.IsZero():
+		return nil, fmt.Errorf("%s: paste the whole address the browser was sent to once logged in", noCode)
 	}
 	done := make(chan error, 1)
 	if reason := s.acceptCallbackLocked(a, cb, done); reason != "" {

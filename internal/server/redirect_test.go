@@ -38,7 +38,7 @@ func TestRedirectHandling(t *testing.T) {
 		{"access denied", func(s string) redirect.Callback {
 			return redirect.Callback{Path: "/", State: s, Error: "access_denied", ErrorDescription: "the user said no\x1b[31m"}
 		}, 400, "pizauth: authorisation failed: access_denied: the user said no [31m", ctl.KindPending, 0},
-		{"neither code nor error", func(s string) redirect.Callback { return redirect.Callback{Path: "/", State: s} }, 400, "pizauth: authorisation failed: the provider's redirect carried neither a code nor an error", ctl.KindPending, 0},
+		{"neither code nor error", func(s string) redirect.Callback { return redirect.Callback{Path: "/", State: s} }, 400, pageNoCode, ctl.KindPending, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,6 +71,33 @@ func TestRedirectErrorNotifiesTheUser(t *testing.T) {
 		if len(notes) != 1 || !strings.Contains(envValue(notes[0].env, "PIZAUTH_MSG"), "access_denied") {
 			t.Errorf("error_notify_cmd runs = %+v; want one mentioning access_denied", notes)
 		}
+	})
+}
+
+// TestRedirectWithoutCodeChangesNothing: as in the original, a redirect
+// that carries the pending request's state but neither a code nor an error
+// is refused (400) and the request stays usable; nobody is notified.
+func TestRedirectWithoutCodeChangesNothing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := start(t, testConfig(testAccount("work")))
+		h.show("work")
+		state := h.pendingState("work")
+		if page := h.s.HandleRedirect(redirect.Callback{Path: "/", State: state}); page.Status != 400 {
+			t.Errorf("page = %+v; want 400", page)
+		}
+		if r := h.completeWith("work", "http://localhost:8080/?state="+state); r.Kind != ctl.KindError || !strings.Contains(r.Payload, "neither a code nor an error") {
+			t.Errorf("complete = %+v; want a refusal", r)
+		}
+		synctest.Wait()
+		if got := h.pendingState("work"); got != state {
+			t.Fatalf("pending state changed to %q", got)
+		}
+		if n := len(h.runner.runs("error_notify_cmd")); n != 0 {
+			t.Errorf("error_notify_cmd ran %d times; want 0", n)
+		}
+		h.s.HandleRedirect(redirectFor(state))
+		synctest.Wait()
+		h.token("work")
 	})
 }
 
