@@ -23,7 +23,14 @@ type RunOptions struct {
 	Config     *config.Config // already validated
 	RuntimeDir string         // exists, mode 0700
 	Logger     *slog.Logger
-	Notifier   server.Notifier // nil: nobody hears of readiness and reloads
+	Notifier   Notifier // nil: nobody hears of readiness and reloads
+}
+
+// Notifier hears of the server's life cycle: the daemon tells its service
+// manager (sd_notify) and whoever started a detached server.
+type Notifier interface {
+	Ready() // the server answers requests
+	server.Notifier
 }
 
 // stopLimit bounds how long Serve waits, once asked to stop, for requests
@@ -40,7 +47,7 @@ type Process struct {
 	Server    *server.Server
 	handler   *control.Handler // answers the control socket's requests
 	log       *slog.Logger
-	notifier  server.Notifier // nil: nobody
+	notifier  Notifier // nil: nobody
 	control   *endpoint.Dir
 	inherited bool
 	redirects []*redirect.Listener

@@ -112,7 +112,6 @@ func (n *notes) add(s string) {
 	n.heard = append(n.heard, s)
 }
 
-func (n *notes) Ready()     { n.add("ready") }
 func (n *notes) Reloading() { n.add("reloading") }
 func (n *notes) Reloaded()  { n.add("reloaded") }
 

@@ -49,8 +49,7 @@ type Options struct {
 	// Timeouts bound user commands; zero fields are SPEC §7's.
 	Timeouts  hooks.Timeouts
 	Listeners Listeners
-	// Notifier hears when the server is ready and around reloads; nil:
-	// nobody.
+	// Notifier hears around reloads; nil: nobody.
 	Notifier Notifier
 	// Scheduler calls the server back when an account's refresh or
 	// reminder is due; nil: a scheduler.Scheduler without the wall-clock
@@ -58,10 +57,9 @@ type Options struct {
 	Scheduler Scheduler
 }
 
-// Notifier hears of the server's life cycle: the daemon tells its service
-// manager (sd_notify) and whoever started a detached server.
+// Notifier hears of the server's reloads: the daemon tells its service
+// manager (sd_notify).
 type Notifier interface {
-	Ready()     // the server answers requests
 	Reloading() // a reload starts
 	Reloaded()  // the reload has ended, whatever its outcome
 }
@@ -69,7 +67,6 @@ type Notifier interface {
 // nobody is the Notifier of a server nobody watches.
 type nobody struct{}
 
-func (nobody) Ready()     {}
 func (nobody) Reloading() {}
 func (nobody) Reloaded()  {}
 
