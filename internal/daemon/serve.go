@@ -47,8 +47,8 @@ type Process struct {
 	Server    *server.Server
 	handler   *control.Handler // answers the control socket's requests
 	log       *slog.Logger
-	notifier  Notifier // nil: nobody
-	control   *endpoint.Dir
+	notifier  Notifier      // nil: nobody
+	dir       *endpoint.Dir // the runtime directory and its control socket
 	inherited bool
 	redirects []*redirect.Listener
 	ports     server.Listeners
@@ -68,7 +68,7 @@ func Listen(ctx context.Context, o RunOptions) (*Process, error) {
 		p.log = slog.New(slog.DiscardHandler)
 	}
 	var err error
-	if p.control, p.inherited, err = endpoint.ClaimOrInherit(o.RuntimeDir); err != nil {
+	if p.dir, p.inherited, err = endpoint.ClaimOrInherit(o.RuntimeDir); err != nil {
 		cancel()
 		return nil, err
 	}
@@ -100,7 +100,7 @@ func (p *Process) stop() {
 
 // stopping tells the control socket that the server is stopping.
 func (p *Process) stopping() {
-	if err := p.control.Stopping(); err != nil {
+	if err := p.dir.Stopping(); err != nil {
 		p.log.Warn("control socket: cannot say the server is stopping", "err", err)
 	}
 }
@@ -109,7 +109,7 @@ func (p *Process) stopping() {
 func (p *Process) close() {
 	p.cancel()
 	closeAll(p.redirects)
-	p.control.Close()
+	p.dir.Close()
 }
 
 // Serve serves until the server is asked to stop: the control socket, the
@@ -118,15 +118,15 @@ func (p *Process) close() {
 func (p *Process) Serve() error {
 	ctx, cancel, s, log := p.ctx, p.cancel, p.Server, p.log
 	defer cancel()
-	defer p.control.Close()
+	defer p.dir.Close()
 	if p.inherited {
-		log.Info("using the control socket passed by the service manager", "socket", p.control.Socket())
+		log.Info("using the control socket passed by the service manager", "socket", p.dir.Socket())
 	}
 	s.Start()
 	var serving sync.WaitGroup
-	serving.Go(func() { p.control.Keep(ctx, log) })
+	serving.Go(func() { p.dir.Keep(ctx, log) })
 	serving.Go(func() {
-		if err := (&endpoint.Server{Handler: p.handler, Logger: log}).Serve(ctx, p.control); err != nil {
+		if err := (&endpoint.Server{Handler: p.handler, Logger: log}).Serve(ctx, p.dir); err != nil {
 			log.Error("control socket failed", "err", err)
 			cancel()
 		}
@@ -140,7 +140,7 @@ func (p *Process) Serve() error {
 			}
 		})
 	}
-	log.Info("server started", "socket", p.control.Socket(), "http_port", p.ports.HTTPPort, "https_port", p.ports.HTTPSPort)
+	log.Info("server started", "socket", p.dir.Socket(), "http_port", p.ports.HTTPPort, "https_port", p.ports.HTTPSPort)
 	if ctx.Err() == nil && p.notifier != nil {
 		p.notifier.Ready()
 	}
