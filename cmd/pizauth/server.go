@@ -123,5 +123,7 @@ func startServerAt(path string, wait time.Duration) error {
 	case len(msg) == 0:
 		return fmt.Errorf("%s failed: %v", path, st)
 	}
-	return errors.New(strings.TrimSuffix(string(msg), "\n"))
+	// The server prints a failure once running as "ERROR - message"; the
+	// caller prints this error so itself.
+	return errors.New(strings.TrimPrefix(strings.TrimSuffix(string(msg), "\n"), "ERROR - "))
 }
