@@ -125,7 +125,8 @@ func TestReloadTellsTheNotifier(t *testing.T) {
 			t.Fatal(err)
 		}
 		heard := &notes{}
-		h := startWith(t, Options{Config: cfg, ConfigPath: path, Notifier: heard})
+		out := &fakeOutput{answers: map[string]string{"pass show work": "s3cret\n"}}
+		h := startWith(t, Options{Config: cfg, ConfigPath: path, Notifier: heard, RunOutput: out.run})
 		if err := h.s.Reload(t.Context()); err != nil {
 			t.Fatalf("Reload: %v", err)
 		}
