@@ -240,3 +240,31 @@ func TestCodeLayout(t *testing.T) {
 		}
 	}
 }
+
+// goFileInDocs matches a source file of the tree named in prose.
+var goFileInDocs = regexp.MustCompile(`\b(?:internal|cmd)/[a-z0-9_/-]+\.go\b`)
+
+// TestDocsNameExistingFiles checks that every Go file the README, the man
+// pages and the benchmark notes point a reader to is in the tree: code
+// moves between packages, and a stale path sends the reader nowhere.
+func TestDocsNameExistingFiles(t *testing.T) {
+	docs := []string{"README.md"}
+	for _, glob := range []string{"bench/*.md", "man/*"} {
+		m, err := filepath.Glob(glob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, m...)
+	}
+	for _, doc := range docs {
+		b, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range goFileInDocs.FindAllString(string(b), -1) {
+			if _, err := os.Stat(path); err != nil {
+				t.Errorf("%s names %s, which is not in the tree", doc, path)
+			}
+		}
+	}
+}
