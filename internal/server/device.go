@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 
+	"github.com/pizauth-go/pizauth/internal/config"
 	"github.com/pizauth-go/pizauth/internal/oauth"
 	"github.com/pizauth-go/pizauth/internal/provider"
 )
@@ -16,27 +17,29 @@ func (s *Server) startDeviceLocked(a *account) error {
 	ctx, cancel := context.WithCancel(s.ctx)
 	a.phase = phasePending
 	a.pending = &pendingAuth{device: true, cancel: cancel}
-	gen, p := a.gen, provider.DeviceParams(a.cfg)
-	s.log.Info("device authorisation requested", "account", a.cfg.Name)
+	// a.cfg is guarded by s.mu, and a reload may replace it meanwhile.
+	gen, ac := a.gen, a.cfg
+	s.log.Info("device authorisation requested", "account", ac.Name)
 	s.background(func(context.Context) {
 		defer cancel()
-		s.runDevice(ctx, a, gen, p)
+		s.runDevice(ctx, a, gen, ac)
 	})
 	return nil
 }
 
 // runDevice requests a device code and polls for the token. Transient
 // failures while polling are retried (each poll waits the interval first);
-// anything else ends the request and tells the user.
-func (s *Server) runDevice(ctx context.Context, a *account, gen uint64, p oauth.Params) {
-	p, err := s.provider.WithEndpoints(ctx, a.cfg, p)
+// anything else ends the request and tells the user. ac is a's
+// configuration when the request started.
+func (s *Server) runDevice(ctx context.Context, a *account, gen uint64, ac *config.Account) {
+	p, err := s.provider.WithEndpoints(ctx, ac, provider.DeviceParams(ac))
 	if err != nil {
 		if ctx.Err() == nil {
 			s.finishExchange(a, gen, nil, err)
 		}
 		return
 	}
-	dc, err := s.provider.DeviceCode(ctx, a.cfg, p)
+	dc, err := s.provider.DeviceCode(ctx, ac, p)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.finishExchange(a, gen, nil, err)
@@ -46,7 +49,7 @@ func (s *Server) runDevice(ctx context.Context, a *account, gen uint64, p oauth.
 	if !s.deviceCodeArrived(a, gen, dc) {
 		return
 	}
-	tok, err := s.provider.PollDevice(ctx, a.cfg.Name, p, dc)
+	tok, err := s.provider.PollDevice(ctx, ac.Name, p, dc)
 	if ctx.Err() == nil {
 		s.finishExchange(a, gen, tok, err)
 	}

@@ -144,3 +144,33 @@ func TestDeviceRetriesAndStopsOnReload(t *testing.T) {
 		}
 	})
 }
+
+// TestReloadDuringDeviceFlow: a reload that keeps the account (only a
+// timing setting changes) while its device flow polls replaces the
+// account's settings under the lock; the flow must not read them without
+// it (the race detector fails this test otherwise), and goes on to the
+// token.
+func TestReloadDuringDeviceFlow(t *testing.T) {
+	p := newDeviceProvider(t)
+	synctest.Test(t, func(t *testing.T) {
+		h := startDevice(t, p)
+		// Show waits for the device code; the flow goes on meanwhile, and
+		// the reload comes with nothing else between them.
+		if r := h.show("dev"); !strings.Contains(r.Payload, "using code") {
+			t.Fatalf("show = %+v; want the user code", r)
+		}
+		h.s.mu.Lock()
+		kept := *h.s.cfg.Accounts[0]
+		kept.RefreshRetry = time.Minute
+		cfg := *h.s.cfg
+		cfg.Accounts = []*config.Account{&kept}
+		h.s.applyConfigLocked(&cfg)
+		h.s.mu.Unlock()
+		p.ApproveDevice(p.LastUserCode())
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		if r := h.show("dev"); r.Kind != ctl.KindToken {
+			t.Fatalf("show after a reload and the approval = %+v; want a token", r)
+		}
+	})
+}

@@ -107,15 +107,14 @@ func (s *Server) transientFailureLocked(a *account, err error, retryAfter time.D
 	s.log.Warn("refresh failed; will retry", "account", a.cfg.Name, "failures", t.failures, "retry_in", delay, "err", err)
 	a.recordErrorLocked(fmt.Sprintf("refreshing the token of %s failed (will retry in %v): %v", a.cfg.Name, delay, err))
 	if cmd := s.cfg.TransientErrorIfCmd; cmd != "" && t.failures%transientErrorEvery == 0 {
-		gen := a.gen
-		s.background(func(ctx context.Context) { s.askTransientErrorCmd(ctx, a, gen, cmd, err) })
+		gen, name := a.gen, a.cfg.Name // a.cfg is guarded by s.mu
+		s.background(func(ctx context.Context) { s.askTransientErrorCmd(ctx, a, gen, name, cmd, err) })
 	}
 }
 
 // askTransientErrorCmd runs transient_error_if_cmd: exit 0 keeps waiting,
 // anything else makes the failure permanent.
-func (s *Server) askTransientErrorCmd(ctx context.Context, a *account, gen uint64, cmd string, cause error) {
-	name := a.cfg.Name
+func (s *Server) askTransientErrorCmd(ctx context.Context, a *account, gen uint64, name, cmd string, cause error) {
 	runErr := s.hooks.TransientErrorIf(ctx, cmd, name)
 	if runErr == nil || ctx.Err() != nil {
 		return
