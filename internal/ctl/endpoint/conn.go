@@ -19,7 +19,7 @@ func (s *Server) serveConn(ctx context.Context, c *net.UnixConn, uid int, sl *sl
 	if !s.peerIsUs(c, uid) {
 		return
 	}
-	req, resp, ok := s.request(c, sl)
+	req, resp, ok := s.request(ctx, c, sl)
 	switch {
 	case ok && req.Waits():
 		resp = s.wait(ctx, c, req, sl)
@@ -58,16 +58,23 @@ func peerCred(c *net.UnixConn) (uid, pid int, err error) {
 }
 
 // request reads and decodes the request; when it cannot, ok is false and
-// resp is the error answer.
-func (s *Server) request(c *net.UnixConn, sl *slots) (req ctl.Request, resp ctl.Response, ok bool) {
+// resp is the error answer. Once ctx is done (the server is stopping), a
+// request still coming is not waited for: a client that keeps a
+// connection open without sending would otherwise hold the stop for the
+// whole ReadTimeout.
+func (s *Server) request(ctx context.Context, c *net.UnixConn, sl *slots) (req ctl.Request, resp ctl.Response, ok bool) {
 	c.SetReadDeadline(time.Now().Add(s.Limits.ReadTimeout))
+	stop := context.AfterFunc(ctx, func() { c.SetReadDeadline(time.Unix(1, 0)) })
 	b, err := readRequest(c, sl)
+	stop()
 	if err == nil {
 		req, err = ctl.DecodeRequest(b)
 	}
 	switch {
 	case err == nil:
 		return req, resp, true
+	case errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() != nil:
+		return req, ctl.Response{Kind: ctl.KindError, Payload: msgStopping}, false
 	case errors.Is(err, errRestoreBusy):
 		s.Logger.Warn("control socket: a restore came while another was under way; answered busy")
 		return req, ctl.Response{Kind: ctl.KindError, Payload: msgBusyRestore}, false

@@ -380,3 +380,44 @@ func TestRestoresOneAtATime(t *testing.T) {
 		t.Errorf("a restore after the first: got %.80q; want %q", got, want)
 	}
 }
+
+// TestServeStopsWithoutWaitingForSilentClients: once the server is
+// stopping, a client that connected and has not finished sending its
+// request is cut off at once, instead of holding the stop until its read
+// deadline. A process of the user's that merely keeps a connection open
+// used to delay every shutdown by up to 5 s, past the daemon's own limit,
+// which then exited without its final persist_file write.
+func TestServeStopsWithoutWaitingForSilentClients(t *testing.T) {
+	d, err := Claim(testtool.ShortDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	srv := &Server{Handler: echo, Limits: Limits{ReadTimeout: time.Hour}}
+	go func() { done <- srv.Serve(ctx, d) }()
+	silent, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: d.Socket(), Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	// One request served shows the silent connection was accepted before.
+	if _, err := (&ctl.Client{Socket: d.Socket()}).Do(status); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	case <-time.After(30 * time.Second): // a bound on a broken Serve, not a timing assertion
+		t.Fatal("Serve waited for a client that sent nothing, after it was asked to stop")
+	}
+	silent.SetReadDeadline(time.Now().Add(30 * time.Second))
+	got, _ := io.ReadAll(silent)
+	if want := string(ctl.KindError) + ":" + msgStopping; string(got) != want {
+		t.Errorf("the silent client got %q; want %q", got, want)
+	}
+}

@@ -18,6 +18,9 @@ const (
 	msgBusy        = "pizauth server busy: too many requests at once; try again shortly"
 	msgBusyWaits   = "pizauth server busy: too many requests waiting at once (show --wait); try again shortly"
 	msgBusyRestore = "pizauth server busy: another restore is under way; try again shortly"
+	// msgStopping answers a request that was still coming when the server
+	// began to stop.
+	msgStopping = "pizauth server stopping: try again in a moment"
 )
 
 // errRestoreBusy is readRequest's error for a restore that came while
