@@ -120,11 +120,6 @@ func cmdReload(getopt.Args) error {
 	return err
 }
 
-func cmdShutdown(getopt.Args) error {
-	_, err := request(ctl.Request{Cmd: ctl.CmdShutdown})
-	return err
-}
-
 func cmdStatus(p getopt.Args) error {
 	cmd := ctl.CmdStatus
 	if p.Count["j"] > 0 {
