@@ -158,10 +158,11 @@ type Request struct {
 }
 
 // Waits reports whether the server may hold r for long before it answers
-// (showwait, showfresh, complete): such requests are served apart from the
+// (showwait, showfresh, complete, and restore, which waits for its turn and
+// may run client_secret_cmd): such requests are served apart from the
 // others.
 func (r Request) Waits() bool {
-	return r.Cmd == CmdShowWait || r.Cmd == CmdShowFresh || r.Cmd == CmdComplete
+	return r.Cmd == CmdShowWait || r.Cmd == CmdShowFresh || r.Cmd == CmdComplete || r.Cmd == CmdRestore
 }
 
 // Encode returns the wire form of r. It does not validate r: the server does.

@@ -228,8 +228,8 @@ func TestRequestWaits(t *testing.T) {
 		cmd  Cmd
 		want bool
 	}{
-		{CmdShow, false}, {CmdStatus, false}, {CmdRestore, false}, {CmdRefresh, false},
-		{CmdShowWait, true}, {CmdShowFresh, true}, {CmdComplete, true},
+		{CmdShow, false}, {CmdStatus, false}, {CmdRefresh, false},
+		{CmdShowWait, true}, {CmdShowFresh, true}, {CmdComplete, true}, {CmdRestore, true},
 	} {
 		if got := (Request{Cmd: tt.cmd}).Waits(); got != tt.want {
 			t.Errorf("%s: Waits() = %t; want %t", tt.cmd, got, tt.want)

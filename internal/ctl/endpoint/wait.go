@@ -16,7 +16,7 @@ import (
 // that is not running.
 const (
 	msgBusy        = "pizauth server busy: too many requests at once; try again shortly"
-	msgBusyWaits   = "pizauth server busy: too many requests waiting at once (show --wait); try again shortly"
+	msgBusyWaits   = "pizauth server busy: too many requests waiting at once (show --wait, restore); try again shortly"
 	msgBusyRestore = "pizauth server busy: another restore is under way; try again shortly"
 	// msgStopping answers a request that was still coming when the server
 	// began to stop.
@@ -59,6 +59,11 @@ func (s *slots) release() {
 		s.heldRestore = false
 		<-s.restore
 	}
+	s.releaseOrdinary()
+}
+
+// releaseOrdinary gives back the ordinary slot, if still held.
+func (s *slots) releaseOrdinary() {
 	if s.held {
 		s.held = false
 		<-s.ordinary
@@ -66,7 +71,7 @@ func (s *slots) release() {
 }
 
 // wait serves a request that may wait long (show --wait, for minutes or
-// hours) outside the ordinary slots, so that waits never keep other
+// hours; a restore waiting for its turn) outside the ordinary slots, so that waits never keep other
 // requests out: it trades its ordinary slot for a wait slot, or answers busy
 // when those are all taken. The wait ends early when the client hangs up
 // (Ctrl-C, a mail client that timed out its password command), so that the
@@ -79,7 +84,9 @@ func (s *Server) wait(ctx context.Context, c *net.UnixConn, req ctl.Request, sl 
 		return ctl.Response{Kind: ctl.KindError, Payload: msgBusyWaits}
 	}
 	defer func() { <-sl.waits }()
-	sl.release()
+	// A large restore keeps the restore slot: its data stays in memory
+	// until it is answered.
+	sl.releaseOrdinary()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stop, err := watchHangUp(c, func() { cancel(ErrClientGone) })

@@ -12,7 +12,8 @@ import (
 	"github.com/pizauth-go/pizauth/internal/ctl"
 )
 
-// waitHandler holds showwait requests until their context is done, and
+// waitHandler holds showwait and restore requests until their context is
+// done, and
 // status requests until release is closed; it reports each request it
 // starts on entered and each wait it ends, with its cause, on ended.
 type waitHandler struct {
@@ -29,7 +30,7 @@ func newWaitHandler() *waitHandler {
 func (w *waitHandler) Handle(ctx context.Context, r ctl.Request) ctl.Response {
 	w.entered <- r.Cmd
 	switch r.Cmd {
-	case ctl.CmdShowWait:
+	case ctl.CmdShowWait, ctl.CmdRestore:
 		<-ctx.Done()
 		w.ended <- context.Cause(ctx)
 		return ctl.Response{Kind: ctl.KindError, Payload: "wait ended"}
@@ -56,12 +57,17 @@ func (w *waitHandler) expect(t *testing.T, n int, what string) {
 // startWait sends a showwait of an hour and returns the open connection.
 func startWait(t *testing.T, path string) *net.UnixConn {
 	t.Helper()
+	return startRequest(t, path, ctl.Request{Cmd: ctl.CmdShowWait, Account: "acct", Wait: time.Hour})
+}
+
+// startRequest sends req and returns the open connection.
+func startRequest(t *testing.T, path string, req ctl.Request) *net.UnixConn {
+	t.Helper()
 	c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: path, Net: "unix"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	req := ctl.Request{Cmd: ctl.CmdShowWait, Account: "acct", Wait: time.Hour}
 	if _, err := c.Write(req.Encode()); err != nil {
 		t.Fatal(err)
 	}
@@ -216,4 +222,40 @@ func socketPair(t *testing.T) (*net.UnixConn, *net.UnixConn) {
 	}
 	t.Cleanup(func() { ours.Close(); theirs.Close() })
 	return ours, theirs
+}
+
+// TestRestoresWaitApart: a restore may wait long for its turn (one at a
+// time, each running client_secret_cmd for up to 10 s per account), so
+// restores are served apart from ordinary requests, like show --wait, and
+// end when their client hangs up. 70 restores whose clients were killed
+// used to hold every ordinary slot, so that status, show and even shutdown
+// were answered busy for minutes.
+func TestRestoresWaitApart(t *testing.T) {
+	w := newWaitHandler()
+	close(w.release)
+	s := startServer(t, w, Limits{})
+	restore := ctl.Request{Cmd: ctl.CmdRestore, Data: []byte("dump")}
+	var conns []*net.UnixConn
+	for range defaultConns {
+		conns = append(conns, startRequest(t, s.d.Socket(), restore))
+	}
+	w.expect(t, defaultConns, "restores")
+	c := &ctl.Client{Socket: s.d.Socket(), Timeout: 5 * time.Second}
+	if resp, err := c.Do(status); err != nil || resp.Kind != ctl.KindOK {
+		t.Errorf("with %d restores waiting: got %+v, %v; want an ok answer", defaultConns, resp, err)
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	guard := time.After(30 * time.Second) // guards against a hang only
+	for gone := 0; gone < defaultConns; gone++ {
+		select {
+		case err := <-w.ended:
+			if !errors.Is(err, ErrClientGone) {
+				t.Fatalf("a restore ended with %v; want %v", err, ErrClientGone)
+			}
+		case <-guard:
+			t.Fatalf("after 30s, %d of the %d restores whose clients hung up ended", gone, defaultConns)
+		}
+	}
 }
