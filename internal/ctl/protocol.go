@@ -158,11 +158,15 @@ type Request struct {
 }
 
 // Waits reports whether the server may hold r for long before it answers
-// (showwait, showfresh, complete, and restore, which waits for its turn and
-// may run client_secret_cmd): such requests are served apart from the
-// others.
+// (showwait, showfresh, complete, and restore and reload, which wait for
+// their turn and may run client_secret_cmd): such requests are served
+// apart from the others.
 func (r Request) Waits() bool {
-	return r.Cmd == CmdShowWait || r.Cmd == CmdShowFresh || r.Cmd == CmdComplete || r.Cmd == CmdRestore
+	switch r.Cmd {
+	case CmdShowWait, CmdShowFresh, CmdComplete, CmdRestore, CmdReload:
+		return true
+	}
+	return false
 }
 
 // Encode returns the wire form of r. It does not validate r: the server does.

@@ -229,7 +229,7 @@ func TestRequestWaits(t *testing.T) {
 		want bool
 	}{
 		{CmdShow, false}, {CmdStatus, false}, {CmdRefresh, false},
-		{CmdShowWait, true}, {CmdShowFresh, true}, {CmdComplete, true}, {CmdRestore, true},
+		{CmdShowWait, true}, {CmdShowFresh, true}, {CmdComplete, true}, {CmdRestore, true}, {CmdReload, true},
 	} {
 		if got := (Request{Cmd: tt.cmd}).Waits(); got != tt.want {
 			t.Errorf("%s: Waits() = %t; want %t", tt.cmd, got, tt.want)

@@ -16,7 +16,7 @@ import (
 // that is not running.
 const (
 	msgBusy        = "pizauth server busy: too many requests at once; try again shortly"
-	msgBusyWaits   = "pizauth server busy: too many requests waiting at once (show --wait, restore); try again shortly"
+	msgBusyWaits   = "pizauth server busy: too many requests waiting at once (show --wait, restore, reload); try again shortly"
 	msgBusyRestore = "pizauth server busy: another restore is under way; try again shortly"
 	// msgStopping answers a request that was still coming when the server
 	// began to stop.
@@ -71,11 +71,12 @@ func (s *slots) releaseOrdinary() {
 }
 
 // wait serves a request that may wait long (show --wait, for minutes or
-// hours; a restore waiting for its turn) outside the ordinary slots, so that waits never keep other
-// requests out: it trades its ordinary slot for a wait slot, or answers busy
-// when those are all taken. The wait ends early when the client hangs up
-// (Ctrl-C, a mail client that timed out its password command), so that the
-// waits of clients long gone do not pile up.
+// hours; a restore or reload waiting for its turn) outside the ordinary
+// slots, so that waits never keep other requests out: it trades its
+// ordinary slot for a wait slot, or answers busy when those are all taken.
+// The wait ends early when the client hangs up (Ctrl-C, a mail client that
+// timed out its password command), so that the waits of clients long gone
+// do not pile up.
 func (s *Server) wait(ctx context.Context, c *net.UnixConn, req ctl.Request, sl *slots) ctl.Response {
 	select {
 	case sl.waits <- struct{}{}:

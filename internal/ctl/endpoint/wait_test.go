@@ -12,8 +12,8 @@ import (
 	"github.com/pizauth-go/pizauth/internal/ctl"
 )
 
-// waitHandler holds showwait and restore requests until their context is
-// done, and
+// waitHandler holds showwait, restore and reload requests until their
+// context is done, and
 // status requests until release is closed; it reports each request it
 // starts on entered and each wait it ends, with its cause, on ended.
 type waitHandler struct {
@@ -30,7 +30,7 @@ func newWaitHandler() *waitHandler {
 func (w *waitHandler) Handle(ctx context.Context, r ctl.Request) ctl.Response {
 	w.entered <- r.Cmd
 	switch r.Cmd {
-	case ctl.CmdShowWait, ctl.CmdRestore:
+	case ctl.CmdShowWait, ctl.CmdRestore, ctl.CmdReload:
 		<-ctx.Done()
 		w.ended <- context.Cause(ctx)
 		return ctl.Response{Kind: ctl.KindError, Payload: "wait ended"}
@@ -224,25 +224,30 @@ func socketPair(t *testing.T) (*net.UnixConn, *net.UnixConn) {
 	return ours, theirs
 }
 
-// TestRestoresWaitApart: a restore may wait long for its turn (one at a
-// time, each running client_secret_cmd for up to 10 s per account), so
-// restores are served apart from ordinary requests, like show --wait, and
-// end when their client hangs up. 70 restores whose clients were killed
-// used to hold every ordinary slot, so that status, show and even shutdown
-// were answered busy for minutes.
-func TestRestoresWaitApart(t *testing.T) {
+// TestRestoresAndReloadsWaitApart: a restore or a reload may wait long
+// for its turn (one at a time, each running client_secret_cmd for up to
+// 10 s an account), so they are served apart from ordinary requests, like
+// show --wait, and end when their client hangs up. 70 restores, or 70
+// reloads, whose clients were killed used to hold every ordinary slot, so
+// that status, show and even shutdown were answered busy for minutes.
+func TestRestoresAndReloadsWaitApart(t *testing.T) {
+	for _, req := range []ctl.Request{{Cmd: ctl.CmdRestore, Data: []byte("dump")}, {Cmd: ctl.CmdReload}} {
+		t.Run(string(req.Cmd), func(t *testing.T) { testWaitsApart(t, req) })
+	}
+}
+
+func testWaitsApart(t *testing.T, req ctl.Request) {
 	w := newWaitHandler()
 	close(w.release)
 	s := startServer(t, w, Limits{})
-	restore := ctl.Request{Cmd: ctl.CmdRestore, Data: []byte("dump")}
 	var conns []*net.UnixConn
 	for range defaultConns {
-		conns = append(conns, startRequest(t, s.d.Socket(), restore))
+		conns = append(conns, startRequest(t, s.d.Socket(), req))
 	}
-	w.expect(t, defaultConns, "restores")
+	w.expect(t, defaultConns, string(req.Cmd))
 	c := &ctl.Client{Socket: s.d.Socket(), Timeout: 5 * time.Second}
 	if resp, err := c.Do(status); err != nil || resp.Kind != ctl.KindOK {
-		t.Errorf("with %d restores waiting: got %+v, %v; want an ok answer", defaultConns, resp, err)
+		t.Errorf("with %d of them waiting: got %+v, %v; want an ok answer", defaultConns, resp, err)
 	}
 	for _, c := range conns {
 		c.Close()
@@ -252,10 +257,10 @@ func TestRestoresWaitApart(t *testing.T) {
 		select {
 		case err := <-w.ended:
 			if !errors.Is(err, ErrClientGone) {
-				t.Fatalf("a restore ended with %v; want %v", err, ErrClientGone)
+				t.Fatalf("one ended with %v; want %v", err, ErrClientGone)
 			}
 		case <-guard:
-			t.Fatalf("after 30s, %d of the %d restores whose clients hung up ended", gone, defaultConns)
+			t.Fatalf("after 30s, %d of the %d whose clients hung up ended", gone, defaultConns)
 		}
 	}
 }
