@@ -1,19 +1,24 @@
 package main
 
 import (
+	"bytes"
 	"io"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"filippo.io/age"
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/pizauth-go/pizauth/internal/dump"
 )
 
 func init() {
 	scriptCmds["agekey"] = cmdAgeKey
 	scriptCmds["agedecrypt"] = cmdAgeDecrypt
 	scriptCmds["filemode"] = cmdFileMode
+	scriptCmds["waitsaved"] = cmdWaitSaved
 }
 
 // cmdAgeKey writes a new age identity to FILE and sets AGE_RECIPIENT to its
@@ -68,5 +73,39 @@ func cmdFileMode(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	if got := fi.Mode().Perm(); got != os.FileMode(want) {
 		ts.Fatalf("%s has mode %#o; want %#o", args[0], got, want)
+	}
+}
+
+// cmdWaitSaved waits until FILE, decrypted with the identities in KEYFILE,
+// holds a token of ACCOUNT. The server writes persist_file at start, before
+// any token, and again after each change: that the file exists says
+// nothing of the token.
+//
+//	waitsaved KEYFILE FILE ACCOUNT
+func cmdWaitSaved(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: waitsaved KEYFILE FILE ACCOUNT")
+	}
+	ids, err := age.ParseIdentities(strings.NewReader(ts.ReadFile(args[0])))
+	ts.Check(err)
+	path := ts.MkAbs(args[1])
+	saved := func() bool {
+		sealed, err := os.ReadFile(path)
+		if err != nil {
+			return false
+		}
+		r, err := age.Decrypt(bytes.NewReader(sealed), ids...)
+		if err != nil {
+			return false
+		}
+		plain, err := io.ReadAll(r)
+		if err != nil {
+			return false
+		}
+		tokens, err := dump.DecodeNamed(plain, []string{args[2]})
+		return err == nil && len(tokens) > 0
+	}
+	if err := waitUntil(path, saved, 30*time.Second); err != nil {
+		ts.Fatalf("waitsaved %s: %v", strings.Join(args, " "), err)
 	}
 }
