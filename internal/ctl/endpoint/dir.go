@@ -99,7 +99,7 @@ func socketIn(dir string) string { return filepath.Join(dir, paths.SocketName) }
 // that is stopping is waited for, up to wait (see lockUnlessServing).
 func lockDir(dir string, wait time.Duration) (*os.File, error) {
 	path := filepath.Join(dir, paths.LockName)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	f, err := openLockFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("open lock file: %w", err)
 	}
@@ -115,6 +115,39 @@ func lockDir(dir string, wait time.Duration) (*os.File, error) {
 		return nil, fmt.Errorf("write lock file %q: %w", path, err)
 	}
 	return f, nil
+}
+
+// openLockFile opens the lock file at path, creating it if need be. One
+// that is not a regular file of ours is refused, saying what to remove: it
+// can only have been put there by another user while the directory was
+// open to others (before paths.EnsureDir made it private), who may hold
+// its lock for ever from a descriptor opened then; it used to be reported
+// as a server already running. (Replacing it here could race another
+// server starting at the same moment, and let both run.)
+func openLockFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o600)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, fmt.Errorf("%q is a symbolic link: remove it", path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	var why string
+	switch uid, _ := paths.Owner(fi); {
+	case !fi.Mode().IsRegular():
+		why = fmt.Sprintf("is not a regular file (%v)", fi.Mode().Type())
+	case uid != os.Getuid():
+		why = fmt.Sprintf("is owned by uid %d, not by uid %d: another user put it there", uid, os.Getuid())
+	default:
+		return f, nil
+	}
+	f.Close()
+	return nil, fmt.Errorf("%q %s; remove it", path, why)
 }
 
 // writePID makes f (mode 0600) contain our pid and a newline.

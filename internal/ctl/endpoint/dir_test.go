@@ -219,3 +219,32 @@ func TestTouch(t *testing.T) {
 		}
 	}
 }
+
+// TestClaimRefusesForeignLockFile: a lock file that is not the user's
+// can only have been put there by another user while the runtime directory
+// was open to others, before paths.EnsureDir made it private; holding its
+// lock from a descriptor opened then, that user keeps every server out.
+// Claim says so at once, and what to remove, instead of waiting and
+// reporting a server already running.
+func TestClaimRefusesForeignLockFile(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to make a file of another user")
+	}
+	dir := testtool.ShortDir(t)
+	path := filepath.Join(dir, paths.LockName)
+	foreign, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o666)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer foreign.Close()
+	if err := foreign.Chown(65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(foreign.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Claim(dir)
+	if err == nil || errors.Is(err, ErrAlreadyRunning) || !strings.Contains(err.Error(), "is owned by uid 65534, not by uid 0: another user put it there; remove it") {
+		t.Errorf("Claim: got %v; want a refusal saying to remove the lock file", err)
+	}
+}
