@@ -27,10 +27,19 @@ func (s *Server) serveConn(ctx context.Context, c *net.UnixConn, uid int, sl *sl
 		resp = s.handle(ctx, req)
 	}
 	c.SetWriteDeadline(time.Now().Add(s.Limits.WriteTimeout))
+	// A stopping server gives an answer its client does not take (a large
+	// dump to a client suspended with Ctrl-Z) a moment only, not the whole
+	// WriteTimeout, which would hold the stop past the daemon's limit. A
+	// short answer, such as shutdown's own, fits in the socket's buffer.
+	stop := context.AfterFunc(ctx, func() { c.SetWriteDeadline(time.Now().Add(stoppingWriteGrace)) })
+	defer stop()
 	if _, err := c.Write(resp.Encode()); err != nil {
 		s.Logger.Debug("control socket: answer not delivered", "err", err)
 	}
 }
+
+// stoppingWriteGrace is how long a stopping server still writes an answer.
+const stoppingWriteGrace = 500 * time.Millisecond
 
 // peerIsUs reports whether the peer of c runs as uid, and logs why when it
 // does not.

@@ -421,3 +421,44 @@ func TestServeStopsWithoutWaitingForSilentClients(t *testing.T) {
 		t.Errorf("the silent client got %q; want %q", got, want)
 	}
 }
+
+// TestServeStopsWithoutWaitingForSlowReaders: once the server is stopping,
+// an answer that its client does not read (a large dump to a client
+// suspended with Ctrl-Z) gets a short grace, not the whole write timeout,
+// so that it cannot hold the stop past the daemon's limit.
+func TestServeStopsWithoutWaitingForSlowReaders(t *testing.T) {
+	d, err := Claim(testtool.ShortDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	answering := make(chan struct{})
+	big := strings.Repeat("x", 8<<20) // far more than a socket's buffer
+	h := handlerFunc(func(context.Context, ctl.Request) ctl.Response {
+		close(answering)
+		return ctl.Response{Kind: ctl.KindOK, Payload: big}
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	srv := &Server{Handler: h, Limits: Limits{WriteTimeout: time.Hour}}
+	go func() { done <- srv.Serve(ctx, d) }()
+	stalled, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: d.Socket(), Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stalled.Close()
+	if _, err := stalled.Write(ctl.Request{Cmd: ctl.CmdDump}.Encode()); err != nil {
+		t.Fatal(err)
+	}
+	stalled.CloseWrite()
+	<-answering
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	case <-time.After(30 * time.Second): // a bound on a broken Serve, not a timing assertion
+		t.Fatal("Serve waited for a client that does not read its answer, after it was asked to stop")
+	}
+}
