@@ -37,6 +37,9 @@ type account struct {
 	// warnDue is when the refresh token's expiry warning is due; zero when
 	// none is scheduled (see refreshwarn.go).
 	warnDue time.Time
+	// lastRefreshWarn is when the user was last warned of the account's
+	// refresh token; zero since the last login.
+	lastRefreshWarn time.Time
 	// lastError is the last failure the user was told of, and when.
 	lastError   string
 	lastErrorAt time.Time

@@ -262,6 +262,8 @@ func (s *Server) setTokenLocked(a *account, tok *oauth.Token, t time.Time, previ
 	var old *activeToken
 	if a.phase == phaseActive {
 		old = a.token
+	} else {
+		a.lastRefreshWarn = time.Time{} // a login: its refresh token may be warned of at once
 	}
 	a.resetLocked(phaseActive)
 	a.token = &activeToken{access: tok.Access, refresh: refresh, obtained: t, expiry: t.Add(lifetime)}

@@ -57,7 +57,9 @@ func (s *Server) scheduleWarnLocked(a *account) {
 }
 
 // onWarnDueLocked runs error_notify_cmd for the refresh token whose
-// warning was due at at, unless the account moved on meanwhile.
+// warning was due at at, unless the account moved on meanwhile, or was
+// warned of less than refresh_token_warn (an hour at least) ago without a
+// login since.
 func (s *Server) onWarnDueLocked(name string, at time.Time) {
 	a := s.accounts[name]
 	if a == nil || !a.warnDue.Equal(at) || a.phase != phaseActive || a.token.refreshWarned {
@@ -66,6 +68,14 @@ func (s *Server) onWarnDueLocked(name string, at time.Time) {
 	a.warnDue = time.Time{}
 	t := a.token
 	t.refreshWarned = true
+	defer s.persister.Changed()
+	// A provider that rotates short-lived refresh tokens at every refresh
+	// would otherwise have the user warned at each one (every second, for
+	// tokens living a second).
+	if !a.lastRefreshWarn.IsZero() && now().Sub(a.lastRefreshWarn) < max(a.cfg.RefreshTokenWarn, minWarnGap) {
+		return
+	}
+	a.lastRefreshWarn = now()
 	left := t.refreshExpiry.Sub(now()).Round(time.Minute)
 	msg := fmt.Sprintf("the refresh token of %s expires %s (in %v): log in again before then (pizauth revoke %s; pizauth show %s)",
 		name, control.FormatTime(t.refreshExpiry), left, name, name)
@@ -75,5 +85,8 @@ func (s *Server) onWarnDueLocked(name string, at time.Time) {
 	}
 	s.log.Warn(msg, "account", name)
 	s.runErrorNotifyLocked(name, msg)
-	s.persister.Changed()
 }
+
+// minWarnGap is the least time between two refresh-token warnings of an
+// account between two logins, when refresh_token_warn is shorter.
+const minWarnGap = time.Hour

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/pizauth-go/pizauth/internal/control"
 	"github.com/pizauth-go/pizauth/internal/ctl"
+	"github.com/pizauth-go/pizauth/internal/oauth"
+	"github.com/pizauth-go/pizauth/internal/secret"
 )
 
 // warnRuns are the error_notify_cmd runs that warn of a refresh token's
@@ -142,4 +145,40 @@ func TestRefreshTokenWarningAfterExpiry(t *testing.T) {
 			t.Error("no error_notify_cmd said that the refresh token expired")
 		}
 	})
+}
+
+// TestRefreshTokenWarningsAreRateLimited: a provider that hands out tokens
+// living a second, each with a new refresh token it says lives a second,
+// used to have error_notify_cmd run every second (3,599 times an hour).
+// An account is warned at most once per refresh_token_warn (at least an
+// hour) between two logins.
+func TestRefreshTokenWarningsAreRateLimited(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := start(t, testConfig(testAccount("acc")))
+		h.idp.setAnswer(func(_ string, n int) (*oauth.Token, error) {
+			return &oauth.Token{Access: secret.String(fmt.Sprint("access-", n)), Refresh: secret.String(fmt.Sprint("refresh-", n)),
+				ExpiresIn: time.Second, RefreshExpiresIn: time.Second}, nil
+		})
+		h.authorise("acc")
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		if n := len(h.idp.refreshTimes()); n < 1000 {
+			t.Fatalf("%d refreshes in an hour; want one a second", n)
+		}
+		if n := len(refreshWarnings(h)); n != 1 {
+			t.Errorf("error_notify_cmd warned of a refresh token %d times in an hour; want once", n)
+		}
+	})
+}
+
+// refreshWarnings are the error_notify_cmd runs that warn of a refresh
+// token's expiry, whatever the account.
+func refreshWarnings(h *harness) []ran {
+	var out []ran
+	for _, r := range h.runner.runs("error_notify_cmd") {
+		if strings.Contains(envValue(r.env, "PIZAUTH_MSG"), "refresh token of") {
+			out = append(out, r)
+		}
+	}
+	return out
 }
