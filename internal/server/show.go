@@ -20,6 +20,19 @@ func (r refusal) Error() string { return string(r) }
 
 func noAccount(name string) error { return refusal(fmt.Sprintf("No account '%s'", name)) }
 
+// servableLocked is the account show and refresh act on, or their refusal:
+// there is no such account, or a restore is holding it back.
+func (s *Server) servableLocked(name string) (*account, error) {
+	a := s.accounts[name]
+	if a == nil {
+		return nil, noAccount(name)
+	}
+	if s.heldBackLocked(a) {
+		return nil, refusal(msgRestoring)
+	}
+	return a, nil
+}
+
 // Show answers with the account's token, or starts whatever is needed to
 // get one. It never waits for the network; with wantURL, it waits a little
 // for the URL of a request still being prepared (see awaitURL).
@@ -30,12 +43,9 @@ func (s *Server) Show(ctx context.Context, name string, wantURL bool) (control.A
 func (s *Server) show(name string) (control.Answer, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.accounts[name]
-	if a == nil {
-		return control.Answer{}, noAccount(name)
-	}
-	if s.heldBackLocked(a) {
-		return control.Answer{}, refusal(msgRestoring)
+	a, err := s.servableLocked(name)
+	if err != nil {
+		return control.Answer{}, err
 	}
 	switch a.phase {
 	case phaseActive:
@@ -72,12 +82,9 @@ func (s *Server) Refresh(ctx context.Context, name string, wantURL bool) (contro
 func (s *Server) refresh(name string) (control.Answer, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.accounts[name]
-	if a == nil {
-		return control.Answer{}, noAccount(name)
-	}
-	if s.heldBackLocked(a) {
-		return control.Answer{}, refusal(msgRestoring)
+	a, err := s.servableLocked(name)
+	if err != nil {
+		return control.Answer{}, err
 	}
 	switch a.phase {
 	case phaseActive:
