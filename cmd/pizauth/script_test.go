@@ -9,12 +9,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -105,12 +107,29 @@ func setupScript(env *testscript.Env) error {
 	env.Setenv("IDP_PUBLIC_CLIENT_ID", testPublicClient)
 	env.Setenv("PIZAUTH_VERSION", version.String()) // what info and --version print
 	env.Defer(func() {
-		stopServer(filepath.Join(runtimeDir, "pizauth"))
+		for _, dir := range serverDirs(runtimeDir) {
+			stopServer(dir)
+		}
 		p.Close()
 		notify.Close()
 		os.RemoveAll(runtimeDir)
 	})
 	return nil
+}
+
+// serverDirs lists the directories under root that hold a server's lock
+// file: the script's own runtime directory, and those of scripts that point
+// XDG_RUNTIME_DIR (or TMPDIR) somewhere under it, whose servers a failed
+// script would otherwise leave running.
+func serverDirs(root string) []string {
+	var dirs []string
+	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && d.Name() == paths.LockName {
+			dirs = append(dirs, filepath.Dir(path))
+		}
+		return nil
+	})
+	return dirs
 }
 
 // stopServer stops a server a script left running (often one that a
@@ -446,4 +465,25 @@ func checkNoSecrets(ts *testscript.TestScript, p *testidp.Provider, files []stri
 		}
 	}
 	fmt.Fprintf(ts.Stdout(), "checked %d files for %d secrets\n", len(files), len(secrets))
+}
+
+// TestServerDirs: the clean-up after a script finds the servers of runtime
+// directories nested in the script's own, not only the server of that one.
+func TestServerDirs(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"pizauth", "run/pizauth", "second/pizauth", "empty/pizauth"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range []string{"pizauth", "run/pizauth", "second/pizauth"} {
+		if err := os.WriteFile(filepath.Join(root, d, paths.LockName), []byte("1\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := serverDirs(root)
+	want := []string{filepath.Join(root, "pizauth"), filepath.Join(root, "run/pizauth"), filepath.Join(root, "second/pizauth")}
+	if !slices.Equal(got, want) {
+		t.Errorf("serverDirs = %q; want %q", got, want)
+	}
 }
