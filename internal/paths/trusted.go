@@ -20,19 +20,31 @@ const maxLinks = 40
 // the check and the use. what names the file for messages ("persist_file").
 // The last name is resolved too, but the file it leads to is not checked.
 func ResolveTrusted(path, what string) (string, error) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return "", err
+	if !filepath.IsAbs(path) {
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", err
+		}
+		path = wd + "/" + path // not filepath.Join, which would clean it
 	}
-	return resolveTrusted(abs, what, new(int))
+	return resolveTrusted(path, what, new(int))
 }
 
 // resolveTrusted is ResolveTrusted of the absolute path; hops counts the
-// links followed.
+// links followed. The path is not cleaned: a ".." after a link leads to
+// the parent of where the link leads, as the kernel follows it, not to a
+// name cut off the text; cur, always a real path, has that parent.
 func resolveTrusted(path, what string, hops *int) (string, error) {
 	cur := "/"
-	for _, name := range strings.Split(filepath.Clean(path), "/") {
-		if name == "" {
+	for _, name := range strings.Split(path, "/") {
+		switch name {
+		case "", ".":
+			continue
+		case "..":
+			if fi, err := os.Stat(cur); err != nil || !fi.IsDir() {
+				return "", &fs.PathError{Op: "lstat", Path: cur + "/..", Err: syscall.ENOTDIR}
+			}
+			cur = filepath.Dir(cur)
 			continue
 		}
 		if err := TrustedAbove(cur, what); err != nil {
@@ -58,7 +70,7 @@ func resolveTrusted(path, what string, hops *int) (string, error) {
 			return "", err
 		}
 		if !filepath.IsAbs(target) {
-			target = filepath.Join(cur, target)
+			target = cur + "/" + target
 		}
 		if cur, err = resolveTrusted(target, what, hops); err != nil {
 			return "", err
