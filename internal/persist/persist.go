@@ -64,6 +64,9 @@ type Host interface {
 	RestoreSaved(tokens []dump.Token, skip func(account string) bool) int
 	// ReportError tells the user of a failure (error_notify_cmd).
 	ReportError(msg string)
+	// ReadBackEnded says that the read-back has ended, restored or not:
+	// Reading is false from then on.
+	ReadBackEnded()
 }
 
 // OutputFunc runs a user command for its output; shellcmd.Output is one.

@@ -3,6 +3,7 @@ package persist
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -24,6 +25,8 @@ type fakeHost struct {
 	state    string
 	restored []string
 	reported []string
+	// readBackEnded counts ReadBackEnded calls.
+	readBackEnded int
 }
 
 func (h *fakeHost) Snapshot() []dump.Token {
@@ -68,6 +71,18 @@ func (h *fakeHost) ReportError(msg string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.reported = append(h.reported, msg)
+}
+
+func (h *fakeHost) ReadBackEnded() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.readBackEnded++
+}
+
+func (h *fakeHost) ended() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.readBackEnded
 }
 
 func (h *fakeHost) set(state string) {
@@ -460,4 +475,49 @@ func TestNeverWritesWhatCannotBeRead(t *testing.T) {
 		}
 		f.host.set("small again") // spares Close's tries the large seal
 	})
+}
+
+// TestReadBackEndedIsSaid: the host hears when a read-back ends, restored
+// or failed, once Reading is false, so that requests waiting for it go on.
+func TestReadBackEndedIsSaid(t *testing.T) {
+	for _, fail := range []bool{false, true} {
+		t.Run(fmt.Sprintf("fail=%v", fail), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				f := newFixture(t)
+				state, err := dump.Encode(tokensOf("one"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				sealed, err := Seal(state, f.settings.Recipients)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := WriteFileAtomic(f.settings.File, sealed); err != nil {
+					t.Fatal(err)
+				}
+				hold := make(chan struct{})
+				f.p = New(Options{Host: f.host, Write: f.disk.write, Output: func(ctx context.Context, _ *slog.Logger, _, _ string, _ []string, _ time.Duration) ([]byte, error) {
+					<-hold
+					if fail {
+						return nil, errors.New("locked")
+					}
+					return []byte(f.id.String()), nil
+				}})
+				stop := f.run(t)
+				defer stop()
+				synctest.Wait()
+				if !f.p.Reading() || f.host.ended() != 0 {
+					t.Fatalf("during the read-back: Reading %v, ended said %d times; want true, 0", f.p.Reading(), f.host.ended())
+				}
+				close(hold)
+				synctest.Wait()
+				if restored := len(f.host.restored) == 1; restored == fail {
+					t.Errorf("restored %v; want %v", restored, !fail)
+				}
+				if f.p.Reading() || f.host.ended() != 1 {
+					t.Errorf("after the read-back: Reading %v, ended said %d times; want false, 1", f.p.Reading(), f.host.ended())
+				}
+			})
+		})
+	}
 }

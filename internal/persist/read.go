@@ -99,6 +99,7 @@ func (p *Persister) setState(gen uint64, st fileState) bool {
 // be written again, and is at once with the merged state; on failure it is
 // left alone and the user hears why.
 func (p *Persister) readBack(ctx context.Context, gen uint64, s Settings, sealed []byte) {
+	defer p.host.ReadBackEnded()
 	n, err := p.restore(ctx, s, sealed)
 	if err != nil {
 		p.setState(gen, fileUnread)

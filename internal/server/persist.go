@@ -53,6 +53,16 @@ func (s *Server) heldBackLocked(a *account) bool {
 	return a.phase == phaseNone && s.persister.Reading()
 }
 
+// ReadBackEnded wakes the requests that waited for the read-back (show
+// --wait): they now answer with a restored token, or start a login.
+func (s *Server) ReadBackEnded() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range s.accounts {
+		a.wakeLocked()
+	}
+}
+
 // dropSaveWait bounds how long revoke waits for persist_file to be
 // written: a disk that takes longer is failing, and the persister, which
 // retries, reports it.

@@ -434,3 +434,43 @@ func TestPersistRefusesTokensWithControlCharacters(t *testing.T) {
 		}
 	})
 }
+
+// TestPersistRestoreHoldsWaits: show --wait during the restore (a mail
+// client started with the session while persist_identity_cmd asks for a
+// passphrase) neither asks the user to log in nor gives up: it waits for
+// the restore, then answers with the restored token, or starts the login
+// of an account the file did not hold.
+func TestPersistRestoreHoldsWaits(t *testing.T) {
+	f := newPersistFixture(t)
+	f.write(t, f.saved("work", "persisted-access"))
+	synctest.Test(t, func(t *testing.T) {
+		id := &identity{id: f.id, hold: make(chan struct{})}
+		h, _ := startPersisting(t, f.cfg, id)
+		work := h.waitAsync(ctl.Request{Account: "work", Wait: time.Hour})
+		home := h.waitAsync(ctl.Request{Account: "home", Wait: time.Hour})
+		time.Sleep(time.Minute) // the user types the passphrase
+		synctest.Wait()
+		if got := h.runner.runs("auth_notify_cmd"); len(got) != 0 {
+			t.Errorf("auth_notify_cmd ran %d times during the restore; want none", len(got))
+		}
+		select {
+		case r := <-work:
+			t.Fatalf("show --wait work answered %+v during the restore; want it to wait", r)
+		case r := <-home:
+			t.Fatalf("show --wait home answered %+v during the restore; want it to wait", r)
+		default:
+		}
+		close(id.hold)
+		synctest.Wait()
+		if r := <-work; r.Kind != ctl.KindToken || r.Payload != "persisted-access" {
+			t.Errorf("show --wait work after the restore = %+v; want the restored token", r)
+		}
+		if got := h.runner.runs("auth_notify_cmd"); len(got) != 1 || envValue(got[0].env, "PIZAUTH_ACCOUNT") != "home" {
+			t.Errorf("auth_notify_cmd runs after the restore = %v; want one, for home", got)
+		}
+		h.authorise2("home")
+		if r := <-home; r.Kind != ctl.KindToken {
+			t.Errorf("show --wait home after its login = %+v; want its token", r)
+		}
+	})
+}

@@ -65,6 +65,9 @@ type waitState struct {
 // during the wait is final even if it lives less than MinValid: refreshing
 // again would only get another like it.
 func (s *Server) waitStepLocked(a *account, w control.Wait, st *waitState) (answer control.Answer, final bool, err error) {
+	if s.heldBackLocked(a) { // waits for the read-back, as no step yet
+		return control.Answer{}, !w.Login, refusal(msgRestoring)
+	}
 	first := !st.started
 	fresh := !first && a.gen != st.gen
 	defer func() { st.started, st.gen = true, a.gen }()
