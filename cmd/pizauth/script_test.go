@@ -139,7 +139,17 @@ func serverDirs(root string) []string {
 // cover); a killed one does not. A pid that is no longer a pizauth-server
 // is left alone.
 func stopServer(dir string) {
-	b, err := os.ReadFile(filepath.Join(dir, paths.LockName))
+	lock, err := os.Open(filepath.Join(dir, paths.LockName))
+	if err != nil {
+		return
+	}
+	defer lock.Close()
+	// A lock nobody holds names a server that has exited, whose pid may
+	// be another script's server by now.
+	if err := unix.Flock(int(lock.Fd()), unix.LOCK_SH|unix.LOCK_NB); err == nil {
+		return
+	}
+	b, err := io.ReadAll(io.LimitReader(lock, 32))
 	if err != nil {
 		return
 	}
