@@ -149,12 +149,8 @@ func stopServer(dir string) {
 	if err := unix.Flock(int(lock.Fd()), unix.LOCK_SH|unix.LOCK_NB); err == nil {
 		return
 	}
-	b, err := io.ReadAll(io.LimitReader(lock, 32))
-	if err != nil {
-		return
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 1 {
+	pid, ok := paths.LockHolder(lock)
+	if !ok || pid == 1 {
 		return
 	}
 	pidfd, err := unix.PidfdOpen(pid, 0)

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -70,18 +69,8 @@ func awaitUnlocked(lock *os.File, holder string, limit time.Duration) error {
 // lockHolder is the pid that the server holding lock wrote in it; "" when
 // there is none.
 func lockHolder(lock *os.File) string {
-	if lock == nil {
-		return ""
+	if pid, ok := paths.LockHolder(lock); ok {
+		return strconv.Itoa(pid)
 	}
-	fi, err := lock.Stat()
-	if err != nil || !fi.Mode().IsRegular() {
-		return ""
-	}
-	var b [32]byte
-	n, _ := lock.ReadAt(b[:], 0)
-	pid := strings.TrimSpace(string(b[:n]))
-	if _, err := strconv.Atoi(pid); err != nil {
-		return ""
-	}
-	return pid
+	return ""
 }

@@ -20,7 +20,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -164,13 +163,10 @@ func writePID(f *os.File) error {
 
 // holder describes the lock holder from the pid in the lock file.
 func holder(f *os.File) string {
-	var b [32]byte
-	n, _ := f.ReadAt(b[:], 0)
-	pid := strings.TrimSpace(string(b[:n]))
-	if _, err := strconv.Atoi(pid); err != nil {
-		return "another process"
+	if pid, ok := paths.LockHolder(f); ok {
+		return "pid " + strconv.Itoa(pid)
 	}
-	return "pid " + pid
+	return "another process"
 }
 
 // listenLocked creates the socket at path and returns it with the file's
