@@ -4,27 +4,14 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/pizauth-go/pizauth/internal/secret"
 )
 
 // How redact reads server text: in canonical forms, where what may cut an
 // echoed secret (spaces, line breaks, control characters, backslashes) is
 // left out, read as it is and with escapes decoded; then runs of base64 or
 // hex in them are decoded.
-
-// ignorable reports whether b is left out of canonical forms.
-func ignorable(b byte) bool { return b <= ' ' || b == '\\' || b == 0x7f }
-
-// canonicalize is s with the bytes canonical forms leave out removed: the
-// form in which a secret is looked for.
-func canonicalize(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if !ignorable(s[i]) {
-			b.WriteByte(s[i])
-		}
-	}
-	return b.String()
-}
 
 // canonical is a canonical form of a text, with where each of its bytes
 // came from.
@@ -68,7 +55,7 @@ func read(text string, dec decoder) canonical {
 			}
 		}
 		for _, x := range v {
-			if !ignorable(x) {
+			if !secret.Ignorable(x) {
 				b.WriteByte(x)
 				c.start = append(c.start, i)
 				c.end = append(c.end, i+n)
@@ -142,8 +129,8 @@ const minEncoded = (gramLen + 2) * 4 / 3
 // encodedRuns returns s's maximal runs of base64 characters (either
 // alphabet, and padding, which hex's are among) long enough to hold a
 // piece of a secret.
-func encodedRuns(s string) []span {
-	var runs []span
+func encodedRuns(s string) []secret.Span {
+	var runs []secret.Span
 	for i := 0; i < len(s); {
 		if !isBase64(s[i]) {
 			i++
@@ -154,7 +141,7 @@ func encodedRuns(s string) []span {
 			j++
 		}
 		if j-i >= minEncoded {
-			runs = append(runs, span{i, j})
+			runs = append(runs, secret.Span{Start: i, End: j})
 		}
 		i = j
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/pizauth-go/pizauth/internal/secret"
 )
 
 // gramLen is the length of the pieces of a secret that redact looks for:
@@ -35,7 +37,7 @@ type redactor struct {
 func newRedactor(secrets ...string) *redactor {
 	r := &redactor{grams: map[string]bool{}}
 	for _, s := range secrets {
-		c := canonicalize(s)
+		c := secret.Canonicalize(s)
 		if len(c) < gramLen {
 			if s != "" {
 				r.short = append(r.short, s)
@@ -65,22 +67,22 @@ func (r *redactor) redact(s string) string {
 	if len(s) > maxRedacted {
 		s = s[:maxRedacted] + "..."
 	}
-	var spans []span
+	var spans []secret.Span
 	for _, c := range readings(s) {
 		spans = r.findGrams(c, spans)
 		spans = r.findEncoded(c, maxDepth, spans)
 	}
-	for _, secret := range r.short {
+	for _, short := range r.short {
 		for off := 0; ; {
-			i := strings.Index(s[off:], secret)
+			i := strings.Index(s[off:], short)
 			if i < 0 {
 				break
 			}
-			spans = append(spans, span{off + i, off + i + len(secret)})
+			spans = append(spans, secret.Span{Start: off + i, End: off + i + len(short)})
 			off += i + 1
 		}
 	}
-	return cover(s, spans)
+	return secret.Cover(s, spans)
 }
 
 // leaks reports whether b, decoded from a run of server text, holds a
@@ -95,10 +97,10 @@ func (r *redactor) leaks(b string, depth int) bool {
 }
 
 // findGrams adds to spans the text ranges of c's pieces of a secret.
-func (r *redactor) findGrams(c canonical, spans []span) []span {
+func (r *redactor) findGrams(c canonical, spans []secret.Span) []secret.Span {
 	for i := 0; i+gramLen <= len(c.s); i++ {
 		if r.grams[c.s[i:i+gramLen]] {
-			spans = append(spans, span{c.start[i], c.end[i+gramLen-1]})
+			spans = append(spans, secret.Span{Start: c.start[i], End: c.end[i+gramLen-1]})
 		}
 	}
 	return spans
@@ -106,16 +108,16 @@ func (r *redactor) findGrams(c canonical, spans []span) []span {
 
 // findEncoded adds to spans the text ranges of c's runs of base64 or hex
 // whose decoding, at some offset, leaks a secret (depth > 0).
-func (r *redactor) findEncoded(c canonical, depth int, spans []span) []span {
+func (r *redactor) findEncoded(c canonical, depth int, spans []secret.Span) []secret.Span {
 	if depth == 0 {
 		return spans
 	}
 	for _, run := range encodedRuns(c.s) {
-		if !r.runLeaks(c.s[run.start:run.end], depth) {
+		if !r.runLeaks(c.s[run.Start:run.End], depth) {
 			continue
 		}
 		run = r.narrow(c, run, depth)
-		spans = append(spans, span{c.start[run.start], c.end[run.end-1]})
+		spans = append(spans, secret.Span{Start: c.start[run.Start], End: c.end[run.End-1]})
 	}
 	return spans
 }
@@ -137,51 +139,24 @@ func (r *redactor) runLeaks(run string, depth int) bool {
 // are kept. A run that leaks leaks with more words around it, so the
 // words to drop are found by binary search: a server's many tiny words
 // cost a few decodings, not one per word.
-func (r *redactor) narrow(c canonical, run span, depth int) span {
+func (r *redactor) narrow(c canonical, run secret.Span, depth int) secret.Span {
 	var cuts []int // where a word of the text starts within the run
-	for i := run.start + 1; i < run.end; i++ {
+	for i := run.Start + 1; i < run.End; i++ {
 		if c.start[i] != c.end[i-1] {
 			cuts = append(cuts, i)
 		}
 	}
 	// The first cuts[:n] can go from the start.
-	n := sort.Search(len(cuts), func(k int) bool { return !r.runLeaks(c.s[cuts[k]:run.end], depth) })
+	n := sort.Search(len(cuts), func(k int) bool { return !r.runLeaks(c.s[cuts[k]:run.End], depth) })
 	if n > 0 {
-		run.start, cuts = cuts[n-1], cuts[n:]
+		run.Start, cuts = cuts[n-1], cuts[n:]
 	}
 	// The last cuts[m:] can end the run.
-	m := sort.Search(len(cuts), func(k int) bool { return r.runLeaks(c.s[run.start:cuts[k]], depth) })
+	m := sort.Search(len(cuts), func(k int) bool { return r.runLeaks(c.s[run.Start:cuts[k]], depth) })
 	if m < len(cuts) {
-		run.end = cuts[m]
+		run.End = cuts[m]
 	}
 	return run
-}
-
-// span is a range of a text, [start, end).
-type span struct{ start, end int }
-
-// cover replaces the parts of text that spans cover with "[redacted]",
-// once for overlapping or adjacent spans.
-func cover(text string, spans []span) string {
-	if len(spans) == 0 {
-		return text
-	}
-	hide := make([]bool, len(text))
-	for _, sp := range spans {
-		for i := sp.start; i < sp.end; i++ {
-			hide[i] = true
-		}
-	}
-	var b strings.Builder
-	for i := 0; i < len(text); i++ {
-		switch {
-		case !hide[i]:
-			b.WriteByte(text[i])
-		case i == 0 || !hide[i-1]:
-			b.WriteString("[redacted]")
-		}
-	}
-	return b.String()
 }
 
 // printable escapes what a terminal would act on (control characters,

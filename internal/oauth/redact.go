@@ -4,14 +4,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"html"
-	"slices"
 	"strings"
 
 	"github.com/pizauth-go/pizauth/internal/secret"
 )
-
-// redacted replaces a secret in provider text.
-const redacted = "[redacted]"
 
 // redact replaces every copy of the secrets in sent that text holds with
 // "[redacted]". text has been cleaned (see clean): control codes are single
@@ -32,7 +28,7 @@ const redacted = "[redacted]"
 // secret may so blank out more than a copy of itself; that is the safe
 // side.
 func redact(text string, sent []secret.String) string {
-	var spans []span
+	var spans []secret.Span
 	for _, r := range []reading{{}, {percent: true}, {percent: true, plusIsSpace: true}} {
 		c := canonicalText(text, r)
 		for _, v := range sent {
@@ -40,11 +36,11 @@ func redact(text string, sent []secret.String) string {
 				continue
 			}
 			for _, form := range secretForms(v.Reveal()) {
-				spans = c.find(canonicalSecret(form), spans)
+				spans = c.find(secret.Canonicalize(form), spans)
 			}
 		}
 	}
-	return cover(text, spans)
+	return secret.Cover(text, spans)
 }
 
 // secretForms are the ways a provider may write s.
@@ -62,22 +58,6 @@ func secretForms(s string) []string {
 	}
 }
 
-// ignorable reports whether b is left out of canonical forms.
-func ignorable(b byte) bool {
-	return b == ' ' || b == '\\' || b < 0x20 || b == 0x7f
-}
-
-// canonicalSecret is s with the bytes canonical forms leave out removed.
-func canonicalSecret(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if !ignorable(s[i]) {
-			b.WriteByte(s[i])
-		}
-	}
-	return b.String()
-}
-
 // canonical is a canonical form of a text, with where each of its bytes
 // came from.
 type canonical struct {
@@ -86,16 +66,13 @@ type canonical struct {
 	end   []int // end[i]: offset in the text just past it
 }
 
-// span is a range of a text, [start, end).
-type span struct{ start, end int }
-
 // reading is how canonicalText reads a text.
 type reading struct {
 	percent     bool // decode percent escapes
 	plusIsSpace bool // read "+" as a space (a form body)
 }
 
-// canonicalText reads text as r says and leaves out what ignorable says.
+// canonicalText reads text as r says and leaves out what secret.Ignorable says.
 func canonicalText(text string, r reading) canonical {
 	var c canonical
 	var b strings.Builder
@@ -109,7 +86,7 @@ func canonicalText(text string, r reading) canonical {
 		case v == '+' && r.plusIsSpace:
 			v = ' '
 		}
-		if !ignorable(v) {
+		if !secret.Ignorable(v) {
 			b.WriteByte(v)
 			c.start = append(c.start, i)
 			c.end = append(c.end, i+n)
@@ -128,7 +105,7 @@ const maxCopies = 16
 
 // find adds to spans the text ranges of every copy of form in c,
 // overlapping ones included.
-func (c canonical) find(form string, spans []span) []span {
+func (c canonical) find(form string, spans []secret.Span) []secret.Span {
 	if form == "" {
 		return spans
 	}
@@ -139,31 +116,9 @@ func (c canonical) find(form string, spans []span) []span {
 		}
 		i += from
 		if n == maxCopies {
-			return append(spans, span{c.start[i], c.end[len(c.s)-1]})
+			return append(spans, secret.Span{Start: c.start[i], End: c.end[len(c.s)-1]})
 		}
-		spans = append(spans, span{c.start[i], c.end[i+len(form)-1]})
+		spans = append(spans, secret.Span{Start: c.start[i], End: c.end[i+len(form)-1]})
 		from = i + 1
 	}
-}
-
-// cover replaces the parts of text that spans cover with "[redacted]",
-// once for overlapping or adjacent spans.
-func cover(text string, spans []span) string {
-	if len(spans) == 0 {
-		return text
-	}
-	slices.SortFunc(spans, func(a, b span) int { return a.start - b.start })
-	var b strings.Builder
-	at := 0
-	for i := 0; i < len(spans); {
-		start, end := spans[i].start, spans[i].end
-		for i++; i < len(spans) && spans[i].start <= end; i++ {
-			end = max(end, spans[i].end)
-		}
-		b.WriteString(text[at:max(at, start)])
-		b.WriteString(redacted)
-		at = max(at, end)
-	}
-	b.WriteString(text[at:])
-	return b.String()
 }
