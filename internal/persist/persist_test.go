@@ -166,6 +166,23 @@ func (f *fixture) identity(context.Context, *slog.Logger, string, string, []stri
 	return []byte(f.id.String()), nil
 }
 
+// holdIdentity gives the fixture a new persister whose
+// persist_identity_cmd (a password manager waiting to be unlocked) waits
+// for hold, or the end of the read-back, then fails with err, or prints
+// the identity when err is nil.
+func (f *fixture) holdIdentity(hold <-chan struct{}, err error) {
+	f.p = New(Options{Host: f.host, Write: f.disk.write, Output: func(ctx context.Context, _ *slog.Logger, _, _ string, _ []string, _ time.Duration) ([]byte, error) {
+		select {
+		case <-hold:
+		case <-ctx.Done():
+		}
+		if err != nil {
+			return nil, err
+		}
+		return []byte(f.id.String()), nil
+	}})
+}
+
 // onDisk decrypts the file; "" when there is none.
 func (f *fixture) onDisk(t *testing.T) string {
 	t.Helper()
@@ -363,13 +380,7 @@ func TestFlushDoesNotWaitForTheReadBack(t *testing.T) {
 			t.Fatal(err)
 		}
 		hold := make(chan struct{})
-		f.p = New(Options{Host: f.host, Write: f.disk.write, Output: func(ctx context.Context, _ *slog.Logger, _, _ string, _ []string, _ time.Duration) ([]byte, error) {
-			select {
-			case <-hold:
-			case <-ctx.Done():
-			}
-			return nil, errors.New("locked")
-		}})
+		f.holdIdentity(hold, errors.New("locked"))
 		stop := f.run(t)
 		defer stop()
 		defer close(hold)
@@ -496,13 +507,11 @@ func TestReadBackEndedIsSaid(t *testing.T) {
 					t.Fatal(err)
 				}
 				hold := make(chan struct{})
-				f.p = New(Options{Host: f.host, Write: f.disk.write, Output: func(ctx context.Context, _ *slog.Logger, _, _ string, _ []string, _ time.Duration) ([]byte, error) {
-					<-hold
-					if fail {
-						return nil, errors.New("locked")
-					}
-					return []byte(f.id.String()), nil
-				}})
+				var locked error
+				if fail {
+					locked = errors.New("locked")
+				}
+				f.holdIdentity(hold, locked)
 				stop := f.run(t)
 				defer stop()
 				synctest.Wait()
