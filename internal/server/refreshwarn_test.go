@@ -9,23 +9,27 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/pizauth-go/pizauth/internal/config"
 	"github.com/pizauth-go/pizauth/internal/control"
 	"github.com/pizauth-go/pizauth/internal/ctl"
 	"github.com/pizauth-go/pizauth/internal/oauth"
 	"github.com/pizauth-go/pizauth/internal/secret"
+	"github.com/pizauth-go/pizauth/internal/testidp"
 )
 
-// warnRuns are the error_notify_cmd runs that warn of a refresh token's
-// expiry.
-func warnRuns(h *harness) []ran {
+// notified are the error_notify_cmd runs whose message holds part.
+func notified(h *harness, part string) []ran {
 	var out []ran
 	for _, r := range h.runner.runs("error_notify_cmd") {
-		if strings.Contains(envValue(r.env, "PIZAUTH_MSG"), "refresh token of acc expires") {
+		if strings.Contains(envValue(r.env, "PIZAUTH_MSG"), part) {
 			out = append(out, r)
 		}
 	}
 	return out
 }
+
+// warnRuns are the warnings that acc's refresh token expires.
+func warnRuns(h *harness) []ran { return notified(h, "refresh token of acc expires") }
 
 // refreshTokenExpires is what status -j says of acc's refresh token.
 func refreshTokenExpires(t *testing.T, h *harness) *time.Time {
@@ -36,6 +40,14 @@ func refreshTokenExpires(t *testing.T, h *harness) *time.Time {
 	return st[0].RefreshTokenExpires
 }
 
+// warnedAccount is acc at the provider p, warned a day before its refresh
+// token expires.
+func warnedAccount(p *testidp.Provider) *config.Account {
+	ac := testAccount("acc")
+	ac.AuthURI, ac.TokenURI, ac.RefreshTokenWarn = p.AuthURI(), p.TokenURI(), 24*time.Hour
+	return ac
+}
+
 // TestRefreshTokenWarning: a provider that says its refresh tokens live 7
 // days gets a warning refresh_token_warn (1d) before, once; a new login
 // before then cancels the old token's warning and warns for the new one
@@ -44,8 +56,7 @@ func TestRefreshTokenWarning(t *testing.T) {
 	p := newIDP(t)
 	p.SetRefreshLifetime(7 * 24 * time.Hour)
 	synctest.Test(t, func(t *testing.T) {
-		ac := testAccount("acc")
-		ac.AuthURI, ac.TokenURI, ac.RefreshTokenWarn = p.AuthURI(), p.TokenURI(), 24*time.Hour
+		ac := warnedAccount(p)
 		h := startAccount(t, ac, &http.Client{Transport: p.Transport()})
 		t0 := time.Now()
 		h.loginAt(p, "acc")
@@ -84,8 +95,7 @@ func TestRefreshTokenWarningSurvivesDump(t *testing.T) {
 	p := newIDP(t)
 	p.SetRefreshLifetime(2 * 24 * time.Hour)
 	synctest.Test(t, func(t *testing.T) {
-		ac := testAccount("acc")
-		ac.AuthURI, ac.TokenURI, ac.RefreshTokenWarn = p.AuthURI(), p.TokenURI(), 24*time.Hour
+		ac := warnedAccount(p)
 		a := startAccount(t, ac, &http.Client{Transport: p.Transport()})
 		t0 := time.Now()
 		a.loginAt(p, "acc")
@@ -122,8 +132,7 @@ func TestRefreshTokenWarningAfterExpiry(t *testing.T) {
 	p := newIDP(t)
 	p.SetRefreshLifetime(2 * 24 * time.Hour)
 	synctest.Test(t, func(t *testing.T) {
-		ac := testAccount("acc")
-		ac.AuthURI, ac.TokenURI, ac.RefreshTokenWarn = p.AuthURI(), p.TokenURI(), 24*time.Hour
+		ac := warnedAccount(p)
 		a := startAccount(t, ac, &http.Client{Transport: p.Transport()})
 		a.loginAt(p, "acc")
 		saved := a.do(ctl.Request{Cmd: ctl.CmdDump})
@@ -165,20 +174,8 @@ func TestRefreshTokenWarningsAreRateLimited(t *testing.T) {
 		if n := len(h.idp.refreshTimes()); n < 1000 {
 			t.Fatalf("%d refreshes in an hour; want one a second", n)
 		}
-		if n := len(refreshWarnings(h)); n != 1 {
+		if n := len(notified(h, "refresh token of")); n != 1 {
 			t.Errorf("error_notify_cmd warned of a refresh token %d times in an hour; want once", n)
 		}
 	})
-}
-
-// refreshWarnings are the error_notify_cmd runs that warn of a refresh
-// token's expiry, whatever the account.
-func refreshWarnings(h *harness) []ran {
-	var out []ran
-	for _, r := range h.runner.runs("error_notify_cmd") {
-		if strings.Contains(envValue(r.env, "PIZAUTH_MSG"), "refresh token of") {
-			out = append(out, r)
-		}
-	}
-	return out
 }
