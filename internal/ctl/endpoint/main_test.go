@@ -82,9 +82,26 @@ func (b *syncBuffer) String() string {
 
 // server is a Dir served and kept in the background for one test.
 type server struct {
-	d    *Dir
-	c    *ctl.Client
-	logs *syncBuffer
+	d      *Dir
+	c      *ctl.Client
+	logs   *syncBuffer
+	cancel context.CancelFunc
+	served func() error // waits for Serve and returns its error
+}
+
+// stopWithin asks Serve to stop and waits for it, for at most bound (a
+// bound on a broken Serve, not a timing assertion); returned is false when
+// Serve had not returned by then, and err is Serve's error.
+func (s *server) stopWithin(bound time.Duration) (returned bool, err error) {
+	s.cancel()
+	done := make(chan error, 1)
+	go func() { done <- s.served() }()
+	select {
+	case err := <-done:
+		return true, err
+	case <-time.After(bound):
+		return false, nil
+	}
 }
 
 // startServer claims a short directory and serves h there, within lim,
@@ -101,11 +118,12 @@ func startServer(t testing.TB, h Handler, lim Limits) *server {
 	done := make(chan error, 1)
 	srv := &Server{Handler: h, Logger: log, Limits: lim}
 	go func() { done <- srv.Serve(ctx, d) }()
+	served := sync.OnceValue(func() error { return <-done })
 	kept := make(chan struct{})
 	go func() { defer close(kept); d.Keep(ctx, log) }()
 	t.Cleanup(func() {
 		cancel()
-		if err := <-done; err != nil {
+		if err := served(); err != nil {
 			t.Errorf("Serve: got %v; want nil", err)
 		}
 		<-kept
@@ -113,7 +131,7 @@ func startServer(t testing.TB, h Handler, lim Limits) *server {
 			t.Errorf("Close: %v", err)
 		}
 	})
-	return &server{d: d, c: &ctl.Client{Socket: d.Socket()}, logs: logs}
+	return &server{d: d, c: &ctl.Client{Socket: d.Socket()}, logs: logs, cancel: cancel, served: served}
 }
 
 // status and show are the requests most tests send.

@@ -388,32 +388,20 @@ func TestRestoresOneAtATime(t *testing.T) {
 // used to delay every shutdown by up to 5 s, past the daemon's own limit,
 // which then exited without its final persist_file write.
 func TestServeStopsWithoutWaitingForSilentClients(t *testing.T) {
-	d, err := Claim(testtool.ShortDir(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	srv := &Server{Handler: echo, Limits: Limits{ReadTimeout: time.Hour}}
-	go func() { done <- srv.Serve(ctx, d) }()
-	silent, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: d.Socket(), Net: "unix"})
+	s := startServer(t, echo, Limits{ReadTimeout: time.Hour})
+	silent, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: s.d.Socket(), Net: "unix"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer silent.Close()
 	// One request served shows the silent connection was accepted before.
-	if _, err := (&ctl.Client{Socket: d.Socket()}).Do(status); err != nil {
+	if _, err := s.c.Do(status); err != nil {
 		t.Fatal(err)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	case <-time.After(30 * time.Second): // a bound on a broken Serve, not a timing assertion
+	if returned, err := s.stopWithin(30 * time.Second); !returned {
 		t.Fatal("Serve waited for a client that sent nothing, after it was asked to stop")
+	} else if err != nil {
+		t.Errorf("Serve: %v", err)
 	}
 	silent.SetReadDeadline(time.Now().Add(30 * time.Second))
 	got, _ := io.ReadAll(silent)
@@ -427,22 +415,14 @@ func TestServeStopsWithoutWaitingForSilentClients(t *testing.T) {
 // suspended with Ctrl-Z) gets a short grace, not the whole write timeout,
 // so that it cannot hold the stop past the daemon's limit.
 func TestServeStopsWithoutWaitingForSlowReaders(t *testing.T) {
-	d, err := Claim(testtool.ShortDir(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
 	answering := make(chan struct{})
 	big := strings.Repeat("x", 8<<20) // far more than a socket's buffer
 	h := handlerFunc(func(context.Context, ctl.Request) ctl.Response {
 		close(answering)
 		return ctl.Response{Kind: ctl.KindOK, Payload: big}
 	})
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	srv := &Server{Handler: h, Limits: Limits{WriteTimeout: time.Hour}}
-	go func() { done <- srv.Serve(ctx, d) }()
-	stalled, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: d.Socket(), Net: "unix"})
+	s := startServer(t, h, Limits{WriteTimeout: time.Hour})
+	stalled, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: s.d.Socket(), Net: "unix"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -452,13 +432,9 @@ func TestServeStopsWithoutWaitingForSlowReaders(t *testing.T) {
 	}
 	stalled.CloseWrite()
 	<-answering
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	case <-time.After(30 * time.Second): // a bound on a broken Serve, not a timing assertion
+	if returned, err := s.stopWithin(30 * time.Second); !returned {
 		t.Fatal("Serve waited for a client that does not read its answer, after it was asked to stop")
+	} else if err != nil {
+		t.Errorf("Serve: %v", err)
 	}
 }
